@@ -1,0 +1,210 @@
+//! The typed plan node: the fields planlint reasons about, plus every other field kept verbatim.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// How a child node hangs under its parent, from EXPLAIN's `"Parent Relationship"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Relationship {
+    /// The outer (left, or only) input of a node.
+    Outer,
+    /// The inner (right) input of a join.
+    Inner,
+    /// A child of an Append or Merge Append: a partition or a UNION ALL branch.
+    Member,
+    /// A correlated or hashed subplan evaluated from an expression.
+    SubPlan,
+    /// An uncorrelated subplan run once before the node starts.
+    InitPlan,
+    /// The query under a Subquery Scan.
+    Subquery,
+    /// A relationship this version of planlint does not know, kept as written.
+    Other(String),
+}
+
+impl Relationship {
+    /// Reads EXPLAIN's spelling of a parent relationship.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "Outer" => Self::Outer,
+            "Inner" => Self::Inner,
+            "Member" => Self::Member,
+            "SubPlan" => Self::SubPlan,
+            "InitPlan" => Self::InitPlan,
+            "Subquery" => Self::Subquery,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// EXPLAIN's spelling of this relationship.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Outer => "Outer",
+            Self::Inner => "Inner",
+            Self::Member => "Member",
+            Self::SubPlan => "SubPlan",
+            Self::InitPlan => "InitPlan",
+            Self::Subquery => "Subquery",
+            Self::Other(text) => text,
+        }
+    }
+}
+
+/// Block counts from `EXPLAIN (BUFFERS)`; totals over all loops, as PostgreSQL prints them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Buffers {
+    /// Shared blocks found in the buffer cache.
+    pub shared_hit: Option<u64>,
+    /// Shared blocks read from disk or the OS cache.
+    pub shared_read: Option<u64>,
+    /// Shared blocks dirtied.
+    pub shared_dirtied: Option<u64>,
+    /// Shared blocks written.
+    pub shared_written: Option<u64>,
+    /// Local (temporary table) blocks found in the cache.
+    pub local_hit: Option<u64>,
+    /// Local blocks read.
+    pub local_read: Option<u64>,
+    /// Temporary-file blocks read (sorts, hashes that spilled).
+    pub temp_read: Option<u64>,
+    /// Temporary-file blocks written.
+    pub temp_written: Option<u64>,
+}
+
+impl Buffers {
+    /// Whether the plan carried any buffer counts for this node.
+    pub fn is_present(&self) -> bool {
+        *self != Self::default()
+    }
+}
+
+/// One node of a plan, as `EXPLAIN (FORMAT JSON)` describes it.
+///
+/// Fields planlint uses are typed; everything else the server printed is kept in
+/// [`PlanNode::extra`] in its original JSON, so nothing from a newer server is lost.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlanNode {
+    /// `"Node Type"`, e.g. `Seq Scan`, `Append`, `Hash Join`.
+    pub node_type: String,
+    /// `"Parent Relationship"`: how this node hangs under its parent (absent on the root).
+    pub parent_relationship: Option<Relationship>,
+    /// `"Subplan Name"`, e.g. `InitPlan 1 (returns $0)`.
+    pub subplan_name: Option<String>,
+    /// `"Strategy"` of an Aggregate or SetOp (`Plain`, `Sorted`, `Hashed`, `Mixed`).
+    pub strategy: Option<String>,
+    /// `"Partial Mode"` of a parallel Aggregate (`Partial`, `Finalize`, `Simple`).
+    pub partial_mode: Option<String>,
+    /// `"Operation"` of a ModifyTable (`Insert`, `Update`, `Delete`, `Merge`).
+    pub operation: Option<String>,
+    /// `"Parallel Aware"`: true for Parallel Seq Scan, Parallel Append, and the like.
+    pub parallel_aware: bool,
+    /// `"Relation Name"`: the table (for partitions, the leaf partition) a scan reads.
+    pub relation_name: Option<String>,
+    /// `"Schema"`: printed by VERBOSE plans.
+    pub schema: Option<String>,
+    /// `"Alias"`: the name the query (or the planner, for partitions) gave the relation.
+    pub alias: Option<String>,
+    /// `"Index Name"` of an index or index-only scan.
+    pub index_name: Option<String>,
+    /// `"CTE Name"` of a CTE scan.
+    pub cte_name: Option<String>,
+    /// `"Function Name"` of a function scan.
+    pub function_name: Option<String>,
+    /// `"Join Type"` (`Inner`, `Left`, `Semi`, `Anti`, ...).
+    pub join_type: Option<String>,
+    /// `"Scan Direction"` of an index scan.
+    pub scan_direction: Option<String>,
+    /// `"Startup Cost"` estimate.
+    pub startup_cost: Option<f64>,
+    /// `"Total Cost"` estimate.
+    pub total_cost: Option<f64>,
+    /// `"Plan Rows"`: estimated rows per loop.
+    pub plan_rows: Option<f64>,
+    /// `"Plan Width"`: estimated average row width in bytes.
+    pub plan_width: Option<f64>,
+    /// `"Actual Startup Time"` in milliseconds (ANALYZE).
+    pub actual_startup_time: Option<f64>,
+    /// `"Actual Total Time"` in milliseconds per loop (ANALYZE).
+    pub actual_total_time: Option<f64>,
+    /// `"Actual Rows"` per loop (ANALYZE).
+    pub actual_rows: Option<f64>,
+    /// `"Actual Loops"` (ANALYZE); 0 means the node never ran.
+    pub actual_loops: Option<f64>,
+    /// `"Workers Planned"` of a Gather or Gather Merge.
+    pub workers_planned: Option<u64>,
+    /// `"Workers Launched"` of a Gather or Gather Merge (ANALYZE).
+    pub workers_launched: Option<u64>,
+    /// `"Filter"`: the condition applied to each row the node produces.
+    pub filter: Option<String>,
+    /// `"Index Cond"`.
+    pub index_cond: Option<String>,
+    /// `"Recheck Cond"` of a bitmap heap scan.
+    pub recheck_cond: Option<String>,
+    /// `"Hash Cond"` of a hash join.
+    pub hash_cond: Option<String>,
+    /// `"Merge Cond"` of a merge join.
+    pub merge_cond: Option<String>,
+    /// `"Join Filter"`.
+    pub join_filter: Option<String>,
+    /// `"One-Time Filter"` of a Result; `false` when every partition was pruned.
+    pub one_time_filter: Option<String>,
+    /// `"Rows Removed by Filter"`, per loop (ANALYZE).
+    pub rows_removed_by_filter: Option<f64>,
+    /// `"Rows Removed by Index Recheck"`, per loop (ANALYZE).
+    pub rows_removed_by_index_recheck: Option<f64>,
+    /// `"Rows Removed by Join Filter"`, per loop (ANALYZE).
+    pub rows_removed_by_join_filter: Option<f64>,
+    /// `"Subplans Removed"` of an Append or Merge Append: children pruned at executor start-up.
+    pub subplans_removed: Option<u64>,
+    /// Buffer counts (BUFFERS).
+    pub buffers: Buffers,
+    /// `"Sort Key"`.
+    pub sort_key: Vec<String>,
+    /// `"Sort Method"` (ANALYZE), e.g. `external merge`.
+    pub sort_method: Option<String>,
+    /// `"Sort Space Used"` in kB (ANALYZE).
+    pub sort_space_used: Option<u64>,
+    /// `"Sort Space Type"` (`Memory` or `Disk`).
+    pub sort_space_type: Option<String>,
+    /// `"Hash Buckets"` (ANALYZE).
+    pub hash_buckets: Option<u64>,
+    /// `"Hash Batches"` (ANALYZE); more than one means the hash spilled to disk.
+    pub hash_batches: Option<u64>,
+    /// `"Peak Memory Usage"` of a hash in kB (ANALYZE).
+    pub peak_memory_usage: Option<u64>,
+    /// `"Output"`: the target list (VERBOSE).
+    pub output: Vec<String>,
+    /// Every field planlint does not type, in the order and form the server printed it.
+    pub extra: Vec<(String, Box<RawValue>)>,
+}
+
+impl PlanNode {
+    /// Whether ANALYZE timings or counts are present on this node.
+    pub fn is_analyzed(&self) -> bool {
+        self.actual_loops.is_some()
+    }
+
+    /// Whether the node ran zero times (ANALYZE's "never executed").
+    pub fn never_executed(&self) -> bool {
+        self.actual_loops == Some(0.0)
+    }
+
+    /// Whether this node reads a table or partition directly (ModifyTable names its target
+    /// relation too, but reads nothing itself).
+    pub fn is_relation_scan(&self) -> bool {
+        self.relation_name.is_some() && self.node_type != "ModifyTable"
+    }
+
+    /// Whether this node is an Append or Merge Append: where partitions and UNION ALL branches meet.
+    pub fn is_append(&self) -> bool {
+        matches!(self.node_type.as_str(), "Append" | "Merge Append")
+    }
+
+    /// Looks up a field that planlint keeps untyped, by EXPLAIN's name for it.
+    pub fn extra_field(&self, name: &str) -> Option<&RawValue> {
+        self.extra
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_ref())
+    }
+}
