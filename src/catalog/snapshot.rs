@@ -1,0 +1,339 @@
+//! The catalog snapshot: a JSON document of relations, read by `planlint analyze --catalog`.
+//!
+//! ```json
+//! {
+//!   "planlint_catalog": 1,
+//!   "server_version": "15.18",
+//!   "relations": [
+//!     {
+//!       "schema": "public", "name": "orders", "kind": "partitioned_table",
+//!       "reltuples": -1, "relpages": 0,
+//!       "parent": null, "partition_bound": null,
+//!       "partition_key": {"strategy": "range", "definition": "RANGE (order_id)", "columns": ["order_id"]},
+//!       "columns": [{"name": "order_id", "type": "bigint"}],
+//!       "indexes": [{"name": "orders_pkey", "columns": ["order_id"], "include": [],
+//!                    "definition": "CREATE UNIQUE INDEX ...", "method": "btree",
+//!                    "unique": true, "primary": true, "predicate": null, "valid": true}]
+//!     }
+//!   ]
+//! }
+//! ```
+//!
+//! A partition names its immediate parent in `parent` (`"schema.name"`), so multi-level
+//! partitioning is a chain of parents; the README documents every field.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::json_error::message_without_position;
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format version this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// What kind of relation a catalog entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    /// An ordinary table (a leaf partition is one too).
+    Table,
+    /// A partitioned table: holds no rows itself.
+    PartitionedTable,
+    /// A foreign table.
+    ForeignTable,
+    /// A materialized view.
+    MaterializedView,
+}
+
+/// How a partitioned table splits its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionKey {
+    /// `range`, `list` or `hash`.
+    pub strategy: String,
+    /// The key as `pg_get_partkeydef` prints it, e.g. `RANGE (created_at)`.
+    pub definition: String,
+    /// Each key column's name, or the expression's text for an expression key.
+    pub columns: Vec<String>,
+}
+
+/// A table column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column name.
+    pub name: String,
+    /// The type as `format_type` prints it, e.g. `timestamp with time zone`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+/// An index on a relation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// The index name.
+    pub name: String,
+    /// The key columns in order: column names, or expression texts.
+    pub columns: Vec<String>,
+    /// INCLUDE columns.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// The full `CREATE INDEX` statement.
+    #[serde(default)]
+    pub definition: String,
+    /// The access method: `btree`, `hash`, `gin`, `gist`, `brin`, ...
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Whether it is a unique index.
+    #[serde(default)]
+    pub unique: bool,
+    /// Whether it backs the primary key.
+    #[serde(default)]
+    pub primary: bool,
+    /// The WHERE clause of a partial index.
+    #[serde(default)]
+    pub predicate: Option<String>,
+    /// Whether the index is valid (an interrupted CONCURRENTLY build leaves it invalid).
+    #[serde(default = "default_true")]
+    pub valid: bool,
+}
+
+fn default_method() -> String {
+    "btree".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// One table, partition, partitioned table, foreign table or materialized view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    /// The schema.
+    pub schema: String,
+    /// The relation name.
+    pub name: String,
+    /// What kind of relation it is.
+    pub kind: RelationKind,
+    /// `pg_class.reltuples`: the planner's row count (-1 when never analyzed).
+    #[serde(default = "minus_one")]
+    pub reltuples: f64,
+    /// `pg_class.relpages`: size in 8 kB pages.
+    #[serde(default)]
+    pub relpages: i64,
+    /// For a partition: its immediate parent as `schema.name`.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// For a partition: its bound, e.g. `FOR VALUES FROM ('1') TO ('50001')` or `DEFAULT`.
+    #[serde(default)]
+    pub partition_bound: Option<String>,
+    /// For a partitioned table: its partition key.
+    #[serde(default)]
+    pub partition_key: Option<PartitionKey>,
+    /// The columns, in table order.
+    #[serde(default)]
+    pub columns: Vec<Column>,
+    /// The indexes.
+    #[serde(default)]
+    pub indexes: Vec<Index>,
+}
+
+fn minus_one() -> f64 {
+    -1.0
+}
+
+impl Relation {
+    /// `schema.name`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    /// Whether this relation is the default partition of its parent.
+    pub fn is_default_partition(&self) -> bool {
+        self.partition_bound
+            .as_deref()
+            .is_some_and(|bound| bound.eq_ignore_ascii_case("default"))
+    }
+}
+
+/// Why a catalog snapshot could not be read.
+#[derive(Debug)]
+pub struct CatalogError(String);
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// The snapshot document as stored on disk.
+#[derive(Debug, Serialize, Deserialize)]
+struct Document {
+    planlint_catalog: u64,
+    #[serde(default)]
+    server_version: Option<String>,
+    relations: Vec<Relation>,
+}
+
+/// Catalog facts, indexed for lookups by relation name.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    server_version: Option<String>,
+    relations: Vec<Relation>,
+    by_qualified: HashMap<String, usize>,
+    by_name: HashMap<String, Vec<usize>>,
+    children: HashMap<usize, Vec<usize>>,
+}
+
+impl Catalog {
+    /// Reads a snapshot from its JSON text; `name` is used in error messages.
+    pub fn from_json(name: &str, text: &str) -> Result<Self, CatalogError> {
+        let document: Document = serde_json::from_str(text).map_err(|error| {
+            CatalogError(format!(
+                "{name}:{}:{}: not a planlint catalog snapshot: {}",
+                error.line(),
+                error.column(),
+                message_without_position(&error.to_string())
+            ))
+        })?;
+        if document.planlint_catalog != FORMAT_VERSION {
+            return Err(CatalogError(format!(
+                "{name}: catalog snapshot format {} is not supported (this planlint reads format {FORMAT_VERSION})",
+                document.planlint_catalog
+            )));
+        }
+        Self::new(document.server_version, document.relations)
+            .map_err(|message| CatalogError(format!("{name}: {message}")))
+    }
+
+    /// Builds a catalog from relations; fails when a partition names a parent that is missing.
+    pub fn new(server_version: Option<String>, relations: Vec<Relation>) -> Result<Self, String> {
+        let mut catalog = Self {
+            server_version,
+            relations,
+            ..Self::default()
+        };
+        for (index, relation) in catalog.relations.iter().enumerate() {
+            catalog
+                .by_qualified
+                .insert(relation.qualified_name(), index);
+            catalog
+                .by_name
+                .entry(relation.name.clone())
+                .or_default()
+                .push(index);
+        }
+        for (index, relation) in catalog.relations.iter().enumerate() {
+            if let Some(parent) = &relation.parent {
+                let parent_index = *catalog.by_qualified.get(parent).ok_or_else(|| {
+                    format!(
+                        "relation {} names parent {parent}, which the snapshot does not list",
+                        relation.qualified_name()
+                    )
+                })?;
+                catalog
+                    .children
+                    .entry(parent_index)
+                    .or_default()
+                    .push(index);
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// Serializes the catalog as a snapshot document.
+    pub fn to_json(&self) -> String {
+        let document = Document {
+            planlint_catalog: FORMAT_VERSION,
+            server_version: self.server_version.clone(),
+            relations: self.relations.clone(),
+        };
+        serde_json::to_string_pretty(&document).expect("catalog serializes")
+    }
+
+    /// The server version the snapshot was taken from, when recorded.
+    pub fn server_version(&self) -> Option<&str> {
+        self.server_version.as_deref()
+    }
+
+    /// Every relation in the snapshot.
+    pub fn relations(&self) -> &[Relation] {
+        &self.relations
+    }
+
+    /// Finds a relation by name, preferring `schema` when given and then `public`.
+    pub fn find(&self, schema: Option<&str>, name: &str) -> Option<&Relation> {
+        if let Some(schema) = schema {
+            return self
+                .by_qualified
+                .get(&format!("{schema}.{name}"))
+                .map(|&index| &self.relations[index]);
+        }
+        let candidates = self.by_name.get(name)?;
+        candidates
+            .iter()
+            .map(|&index| &self.relations[index])
+            .find(|relation| relation.schema == "public")
+            .or_else(|| candidates.first().map(|&index| &self.relations[index]))
+    }
+
+    /// The relation's immediate parent, when it is a partition.
+    pub fn parent_of(&self, relation: &Relation) -> Option<&Relation> {
+        let parent = relation.parent.as_ref()?;
+        self.by_qualified
+            .get(parent)
+            .map(|&index| &self.relations[index])
+    }
+
+    /// The top of the relation's partition tree: the relation itself when it is no partition.
+    pub fn root_of<'a>(&'a self, relation: &'a Relation) -> &'a Relation {
+        let mut current = relation;
+        // A malformed snapshot could hold a cycle of parents; a tree is never deeper than it is long.
+        for _ in 0..self.relations.len() {
+            match self.parent_of(current) {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        current
+    }
+
+    /// The relation's direct partitions.
+    pub fn partitions_of(&self, relation: &Relation) -> Vec<&Relation> {
+        self.index_of(relation)
+            .and_then(|index| self.children.get(&index))
+            .map(|children| {
+                children
+                    .iter()
+                    .map(|&child| &self.relations[child])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The leaf partitions under a partitioned table, at any depth, in snapshot order.
+    pub fn leaf_partitions_of<'a>(&'a self, relation: &'a Relation) -> Vec<&'a Relation> {
+        let mut leaves = Vec::new();
+        let mut pending = vec![relation];
+        let mut visited = 0;
+        while let Some(current) = pending.pop() {
+            visited += 1;
+            if visited > self.relations.len() {
+                break;
+            }
+            let children = self.partitions_of(current);
+            if children.is_empty() {
+                if !std::ptr::eq(current, relation) {
+                    leaves.push(current);
+                }
+            } else {
+                pending.extend(children.into_iter().rev());
+            }
+        }
+        leaves
+    }
+
+    fn index_of(&self, relation: &Relation) -> Option<usize> {
+        self.by_qualified.get(&relation.qualified_name()).copied()
+    }
+}
