@@ -1,0 +1,396 @@
+//! Groups the scans of a plan by partitioned parent and counts what was pruned where.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::infer::{alias_stem, name_stem, parent_from_alias};
+use super::phases::{empty_scans, limited_from_above, parameterized, skipped_at_runtime};
+use crate::catalog::{Catalog, PartitionKey, Relation};
+use crate::plan::{NodeId, PlanGraph, Relationship};
+
+/// How deep planlint looks below an Append member for the scan it wraps
+/// (Partial Aggregate > Seq Scan, Result > Sort > Index Scan, ...).
+const MAX_WRAPPER_DEPTH: usize = 8;
+
+/// Where the parent of a group of partition scans came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParentSource {
+    /// The catalog snapshot: exact.
+    Catalog,
+    /// PostgreSQL 13+'s aliases `parent_1`, `parent_2`, ... on the partition scans.
+    AliasConvention,
+    /// The partitions' common name stem (PostgreSQL 11-12 alias partitions by their own name).
+    NameStem,
+}
+
+/// A phase in which PostgreSQL removed partitions from the scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PruningPhase {
+    /// The planner left partitions out of the plan.
+    Plan,
+    /// The executor removed subplans at start-up (`"Subplans Removed"`).
+    Startup,
+    /// Children were skipped while running (ANALYZE: fewer loops than their Append, or none).
+    Runtime,
+}
+
+/// One place where a plan scans a partitioned table.
+#[derive(Debug, Clone)]
+pub struct PartitionScan {
+    /// The Append or Merge Append over the partitions, or the lone partition scan when
+    /// plan-time pruning left a single partition.
+    pub node_id: NodeId,
+    /// The partitioned table (the root of its partition tree when the catalog is known).
+    pub parent: String,
+    /// The parent's schema, when known.
+    pub parent_schema: Option<String>,
+    /// How the parent was determined.
+    pub parent_source: ParentSource,
+    /// The parent's partition key, from the catalog.
+    pub partition_key: Option<PartitionKey>,
+    /// The scan node of each partition read, in plan order.
+    pub scans: Vec<NodeId>,
+    /// Distinct partitions that appear in the plan.
+    pub partitions_in_plan: usize,
+    /// Leaf partitions of the parent, from the catalog.
+    pub partitions_total: Option<usize>,
+    /// Children removed at executor start-up.
+    pub removed_at_startup: u64,
+    /// Children that never ran (ANALYZE).
+    pub never_executed: usize,
+    /// Children that ran in fewer loops than their Append (ANALYZE), including never-executed ones.
+    pub skipped_at_runtime: usize,
+    /// Whether a Limit above could have stopped the scan early, so skipped children prove nothing.
+    pub limited: bool,
+    /// Whether the parent's default partition is among the partitions read (catalog only).
+    pub default_in_plan: bool,
+    /// Scans that returned no rows (ANALYZE) or are estimated to return at most one: reading
+    /// them was needless for this query.
+    pub empty_scans: usize,
+    /// Whether run-time pruning may skip partitions although this plan (without ANALYZE)
+    /// cannot show it: the scans compare the key with values from outside (a nested loop's
+    /// outer side, an InitPlan, a parameter).
+    pub runtime_pruning_possible: bool,
+    /// The phases that removed partitions.
+    pub pruned_at: Vec<PruningPhase>,
+}
+
+impl PartitionScan {
+    /// Whether no phase pruned anything that the plan or the catalog can show.
+    pub fn unpruned(&self) -> bool {
+        self.pruned_at.is_empty()
+    }
+}
+
+/// An Append member: the member node and the relation scan it wraps.
+struct Member {
+    node: NodeId,
+    scan: NodeId,
+}
+
+/// Finds every partitioned-table scan in the plan.
+pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<PartitionScan> {
+    let mut consumed = vec![false; graph.len()];
+    let mut in_append = vec![false; graph.len()];
+    let mut scans = Vec::new();
+    for id in graph.ids() {
+        if consumed[id.index()] || !graph.node(id).is_append() {
+            continue;
+        }
+        let (members, removed) = flatten_append(graph, id, &mut consumed);
+        for member in &members {
+            in_append[member.scan.index()] = true;
+        }
+        let groups = group_members(graph, catalog, members);
+        let attribute_removed = groups.len() == 1;
+        for group in groups {
+            let removed = if attribute_removed { removed } else { 0 };
+            scans.push(finish(graph, catalog, id, group, removed));
+        }
+    }
+    for id in graph.ids() {
+        if in_append[id.index()] || !graph.node(id).is_relation_scan() {
+            continue;
+        }
+        if let Some(group) = lone_survivor(graph, catalog, id) {
+            scans.push(finish(graph, catalog, id, group, 0));
+        }
+    }
+    scans.sort_by_key(|scan| scan.node_id);
+    scans
+}
+
+/// The members of an Append, with nested Appends folded in (multi-level partitioning, UNION ALL
+/// of partitioned tables), and the sum of their start-up removals.
+fn flatten_append(graph: &PlanGraph, append: NodeId, consumed: &mut [bool]) -> (Vec<Member>, u64) {
+    let mut members = Vec::new();
+    let mut removed = 0;
+    let mut pending = vec![append];
+    while let Some(current) = pending.pop() {
+        consumed[current.index()] = true;
+        removed += graph.node(current).subplans_removed.unwrap_or(0);
+        let children = graph.children(current);
+        for &child in children.iter().rev() {
+            if graph.relationship(child) != Some(&Relationship::Member) {
+                continue;
+            }
+            if graph.node(child).is_append() {
+                pending.push(child);
+            } else if let Some(scan) = wrapped_scan(graph, child) {
+                members.push(Member { node: child, scan });
+            }
+        }
+    }
+    members.sort_by_key(|member| member.node);
+    (members, removed)
+}
+
+/// The relation scan a member is, or wraps through single-input nodes.
+fn wrapped_scan(graph: &PlanGraph, member: NodeId) -> Option<NodeId> {
+    let mut current = member;
+    for _ in 0..MAX_WRAPPER_DEPTH {
+        if graph.node(current).is_relation_scan() {
+            return Some(current);
+        }
+        let mut inputs = graph.children(current).into_iter().filter(|&child| {
+            !matches!(
+                graph.relationship(child),
+                Some(Relationship::InitPlan | Relationship::SubPlan)
+            )
+        });
+        let input = inputs.next()?;
+        if inputs.next().is_some() {
+            return None;
+        }
+        current = input;
+    }
+    None
+}
+
+/// Members of one parent, before counting.
+struct Group {
+    parent: String,
+    parent_schema: Option<String>,
+    source: ParentSource,
+    root: Option<Relation>,
+    members: Vec<Member>,
+}
+
+/// Splits an Append's members by parent table; members that are no partition are dropped.
+fn group_members(graph: &PlanGraph, catalog: Option<&Catalog>, members: Vec<Member>) -> Vec<Group> {
+    let mut groups: BTreeMap<(ParentSource, String), Group> = BTreeMap::new();
+    let mut unnumbered = Vec::new();
+    for member in members {
+        let node = graph.node(member.scan);
+        let relation = node.relation_name.as_deref().unwrap_or_default();
+        if let Some(root) = catalog_root(catalog, node.schema.as_deref(), relation) {
+            groups
+                .entry((ParentSource::Catalog, root.qualified_name()))
+                .or_insert_with(|| Group {
+                    parent: root.name.clone(),
+                    parent_schema: Some(root.schema.clone()),
+                    source: ParentSource::Catalog,
+                    root: Some(root.clone()),
+                    members: Vec::new(),
+                })
+                .members
+                .push(member);
+            continue;
+        }
+        let alias = node.alias.as_deref().unwrap_or(relation);
+        match alias_stem(alias).filter(|&stem| stem != relation) {
+            Some(stem) => groups
+                .entry((ParentSource::AliasConvention, stem.to_owned()))
+                .or_insert_with(|| Group {
+                    parent: stem.to_owned(),
+                    parent_schema: node.schema.clone(),
+                    source: ParentSource::AliasConvention,
+                    root: None,
+                    members: Vec::new(),
+                })
+                .members
+                .push(member),
+            None => unnumbered.push(member),
+        }
+    }
+    let mut groups: Vec<Group> = groups.into_values().collect();
+    for group in &mut groups {
+        if group.source == ParentSource::AliasConvention {
+            let relations = group
+                .members
+                .iter()
+                .filter_map(|m| graph.node(m.scan).relation_name.as_deref());
+            group.parent = parent_from_alias(&group.parent, relations);
+        }
+    }
+    group_by_name_stem(graph, unnumbered, &mut groups);
+    for group in &mut groups {
+        group.members.sort_by_key(|member| member.node);
+    }
+    groups
+}
+
+/// Members aliased by their own names (PostgreSQL 11-12) form one group when they are at least
+/// two distinct relations sharing a name stem; a group with that parent absorbs them instead.
+fn group_by_name_stem(graph: &PlanGraph, members: Vec<Member>, groups: &mut Vec<Group>) {
+    let relations: Vec<&str> = members
+        .iter()
+        .filter_map(|member| graph.node(member.scan).relation_name.as_deref())
+        .collect();
+    let mut distinct = relations.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let Some(stem) = name_stem(distinct.iter().copied()) else {
+        return;
+    };
+    if let Some(group) = groups.iter_mut().find(|group| group.parent == stem) {
+        group.members.extend(members);
+    } else if distinct.len() >= 2 {
+        groups.push(Group {
+            parent: stem,
+            parent_schema: graph.node(members[0].scan).schema.clone(),
+            source: ParentSource::NameStem,
+            root: None,
+            members,
+        });
+    }
+}
+
+/// The root partitioned table of `relation`, when the catalog knows it as a partition.
+fn catalog_root(
+    catalog: Option<&Catalog>,
+    schema: Option<&str>,
+    relation: &str,
+) -> Option<Relation> {
+    let catalog = catalog?;
+    let found = catalog.find(schema, relation)?;
+    found.parent.as_ref()?;
+    Some(catalog.root_of(found).clone())
+}
+
+/// A partition scanned on its own, outside any Append: plan-time pruning left one partition.
+///
+/// PostgreSQL then keeps the parent's alias on the scan, so the alias differs from the
+/// partition's name; a query that names a partition directly keeps the partition's name.
+fn lone_survivor(graph: &PlanGraph, catalog: Option<&Catalog>, id: NodeId) -> Option<Group> {
+    let node = graph.node(id);
+    let relation = node.relation_name.as_deref()?;
+    let alias = node.alias.as_deref()?;
+    if alias == relation {
+        return None;
+    }
+    let member = Member { node: id, scan: id };
+    if let Some(root) = catalog_root(catalog, node.schema.as_deref(), relation) {
+        return Some(Group {
+            parent: root.name.clone(),
+            parent_schema: Some(root.schema.clone()),
+            source: ParentSource::Catalog,
+            root: Some(root),
+            members: vec![member],
+        });
+    }
+    if catalog.is_some_and(|catalog| catalog.find(node.schema.as_deref(), relation).is_some()) {
+        // The catalog knows the relation and says it is no partition.
+        return None;
+    }
+    let is_child_name = relation
+        .strip_prefix(alias)
+        .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1);
+    is_child_name.then(|| Group {
+        parent: alias.to_owned(),
+        parent_schema: node.schema.clone(),
+        source: ParentSource::AliasConvention,
+        root: None,
+        members: vec![member],
+    })
+}
+
+/// Counts a group's partitions and works out the pruning phases.
+fn finish(
+    graph: &PlanGraph,
+    catalog: Option<&Catalog>,
+    at: NodeId,
+    group: Group,
+    removed: u64,
+) -> PartitionScan {
+    let mut relations: Vec<&str> = group
+        .members
+        .iter()
+        .filter_map(|member| graph.node(member.scan).relation_name.as_deref())
+        .collect();
+    relations.sort_unstable();
+    relations.dedup();
+    let partitions_in_plan = relations.len();
+
+    let leaves = match (catalog, &group.root) {
+        (Some(catalog), Some(root)) => Some(catalog.leaf_partitions_of(root)),
+        _ => None,
+    };
+    let partitions_total = leaves.as_ref().map(Vec::len);
+    let default_in_plan = leaves.as_ref().is_some_and(|leaves| {
+        leaves.iter().any(|leaf| {
+            leaf.is_default_partition() && relations.binary_search(&leaf.name.as_str()).is_ok()
+        })
+    });
+
+    let member_nodes: Vec<NodeId> = group.members.iter().map(|member| member.node).collect();
+    let is_append = graph.node(at).is_append();
+    let never_executed = member_nodes
+        .iter()
+        .filter(|&&m| graph.node(m).never_executed())
+        .count();
+    let skipped = if is_append {
+        skipped_at_runtime(graph, at, &member_nodes)
+    } else {
+        0
+    };
+    let limited = limited_from_above(graph, at);
+    let scan_nodes: Vec<NodeId> = group.members.iter().map(|member| member.scan).collect();
+    let analyzed = graph.node(at).is_analyzed();
+    let key_columns = group
+        .root
+        .as_ref()
+        .and_then(|root| root.partition_key.as_ref())
+        .map(|key| key.columns.as_slice());
+    let runtime_pruning_possible =
+        is_append && !analyzed && parameterized(graph, &scan_nodes, key_columns);
+
+    let mut pruned_at = Vec::new();
+    let planned = partitions_in_plan as u64 + removed;
+    let pruned_in_planner = match partitions_total {
+        Some(total) => planned < total as u64,
+        // Without a catalog only a lone survivor shows that the planner pruned.
+        None => !is_append,
+    };
+    if pruned_in_planner {
+        pruned_at.push(PruningPhase::Plan);
+    }
+    if removed > 0 {
+        pruned_at.push(PruningPhase::Startup);
+    }
+    if skipped > 0 && !limited {
+        pruned_at.push(PruningPhase::Runtime);
+    }
+
+    PartitionScan {
+        node_id: at,
+        parent: group.parent,
+        parent_schema: group.parent_schema,
+        parent_source: group.source,
+        partition_key: group.root.and_then(|root| root.partition_key),
+        empty_scans: empty_scans(graph, &scan_nodes),
+        runtime_pruning_possible,
+        scans: scan_nodes,
+        partitions_in_plan,
+        partitions_total,
+        removed_at_startup: removed,
+        never_executed,
+        skipped_at_runtime: skipped,
+        limited,
+        default_in_plan,
+        pruned_at,
+    }
+}
