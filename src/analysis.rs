@@ -1,0 +1,46 @@
+//! Runs the whole analysis of one plan: partition roll-ups, table accesses, rules.
+
+use crate::catalog::Catalog;
+use crate::partitions::{partition_scans, PartitionScan};
+use crate::plan::Explain;
+use crate::rules::{run_rules, scan_sites, Config, Context, Finding};
+
+/// What planlint found in one plan.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Every place the plan scans a partitioned table.
+    pub partitions: Vec<PartitionScan>,
+    /// The rules' findings, in node order.
+    pub findings: Vec<Finding>,
+}
+
+/// A plan from one input, with its analysis.
+#[derive(Debug)]
+pub struct AnalyzedPlan {
+    /// Where the plan came from: a file path, or `<stdin>`.
+    pub source: String,
+    /// The plan's position in its input, from 1.
+    pub plan_number: usize,
+    /// The plan.
+    pub explain: Explain,
+    /// What planlint found in it.
+    pub analysis: Analysis,
+}
+
+/// Analyses one plan with optional catalog facts and the rules' settings.
+pub fn analyze(explain: &Explain, catalog: Option<&Catalog>, config: &Config) -> Analysis {
+    let partitions = partition_scans(&explain.graph, catalog);
+    let sites = scan_sites(&explain.graph, &partitions);
+    let context = Context {
+        explain,
+        graph: &explain.graph,
+        catalog,
+        partitions: &partitions,
+        sites: &sites,
+    };
+    let findings = run_rules(&context, config);
+    Analysis {
+        partitions,
+        findings,
+    }
+}

@@ -1,0 +1,71 @@
+//! What a rule sees (the plan and the facts derived from it once) and how it reports.
+
+use super::doc::RuleDoc;
+use super::finding::{Finding, Severity};
+use super::sites::ScanSite;
+use crate::catalog::Catalog;
+use crate::partitions::PartitionScan;
+use crate::plan::{Explain, NodeId, PlanGraph};
+
+/// Everything the rules read about one plan, computed once and shared by all rules.
+pub struct Context<'a> {
+    /// The plan as parsed.
+    pub explain: &'a Explain,
+    /// The plan's node graph.
+    pub graph: &'a PlanGraph,
+    /// Catalog facts, when given.
+    pub catalog: Option<&'a Catalog>,
+    /// Every partitioned-table scan in the plan.
+    pub partitions: &'a [PartitionScan],
+    /// Every table access: one per partitioned-table scan, one per other relation scan.
+    pub sites: &'a [ScanSite],
+}
+
+/// A finding before the engine stamps it with the rule and the node path.
+pub struct Draft {
+    /// The node it is about.
+    pub node: NodeId,
+    /// Its severity.
+    pub severity: Severity,
+    /// The table concerned.
+    pub relation: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub suggestion: String,
+    /// SQL that fixes it.
+    pub fix_sql: Option<String>,
+}
+
+/// Collects one rule's findings.
+pub struct Sink<'a> {
+    doc: &'a RuleDoc,
+    graph: &'a PlanGraph,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl<'a> Sink<'a> {
+    /// A sink that stamps findings with `doc`'s name and code.
+    pub fn new(doc: &'a RuleDoc, graph: &'a PlanGraph, findings: &'a mut Vec<Finding>) -> Self {
+        Self {
+            doc,
+            graph,
+            findings,
+        }
+    }
+
+    /// Reports a finding.
+    pub fn report(&mut self, draft: Draft) {
+        self.findings.push(Finding {
+            rule: self.doc.name.clone(),
+            code: self.doc.code.clone(),
+            severity: draft.severity,
+            message: draft.message,
+            suggestion: draft.suggestion,
+            fix_sql: draft.fix_sql,
+            node_id: draft.node.index(),
+            node_path: self.graph.path(draft.node),
+            relation: draft.relation,
+        });
+    }
+}

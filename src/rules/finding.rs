@@ -1,0 +1,81 @@
+//! What a rule reports.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is; `--fail-on` compares against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; not a failure by default.
+    Info,
+    /// Likely slow; fails CI by default.
+    Warning,
+    /// Certainly slow at scale.
+    Error,
+}
+
+impl Severity {
+    /// The lower-case name used in output and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+
+    /// One step less severe (info stays info).
+    pub fn lowered(self) -> Self {
+        match self {
+            Self::Error => Self::Warning,
+            Self::Warning | Self::Info => Self::Info,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "info" => Ok(Self::Info),
+            "warning" => Ok(Self::Warning),
+            "error" => Ok(Self::Error),
+            other => Err(format!(
+                "unknown severity \"{other}\" (expected info, warning or error)"
+            )),
+        }
+    }
+}
+
+/// One problem found in a plan, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The rule's kebab-case name, e.g. `unpruned-partitions`.
+    pub rule: String,
+    /// The rule's stable code, e.g. `PL001`.
+    pub code: String,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What to do about it.
+    pub suggestion: String,
+    /// SQL that fixes it, ready to paste, when there is one.
+    pub fix_sql: Option<String>,
+    /// The plan node (pre-order index) the finding is about.
+    pub node_id: usize,
+    /// The node's path from the root, e.g. `Gather > Append > Seq Scan on orders_p3`.
+    pub node_path: String,
+    /// The table concerned (for partitions, the partitioned parent).
+    pub relation: Option<String>,
+}

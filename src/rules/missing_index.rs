@@ -1,0 +1,205 @@
+//! `missing-index`: a scan whose filter discards most rows on columns no index serves.
+
+use super::context::{Context, Draft, Sink};
+use super::settings::RuleSettings;
+use super::sites::{catalog_relation, volume, Basis, ScanSite, Volume};
+use crate::catalog::{Catalog, Relation};
+use crate::numbers::{count, percent};
+use crate::plan::{NodeId, PlanGraph};
+use crate::sql::{create_index, create_partitioned_index, index_columns, IndexKey, TableRef};
+
+/// Flags selective filters on large sequential scans and writes the index that serves them.
+pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
+    for site in context.sites {
+        let filtered: Vec<NodeId> = site
+            .scans
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let node = context.graph.node(id);
+                node.node_type == "Seq Scan" && node.filter.is_some()
+            })
+            .collect();
+        let Some(filter) = filtered
+            .first()
+            .and_then(|&id| context.graph.node(id).filter.as_deref())
+        else {
+            continue;
+        };
+        let volume = volume(context.graph, context.catalog, &filtered);
+        let discarded = volume.discard_fraction.unwrap_or(0.0);
+        if volume.table_rows < settings.threshold("min_rows")
+            || discarded < settings.threshold("min_discard_fraction")
+        {
+            continue;
+        }
+        let Some(columns) = index_columns(filter).filter(|columns| !columns.is_empty()) else {
+            continue;
+        };
+        let keys = columns.keys();
+        let catalog_table = context
+            .catalog
+            .and_then(|catalog| catalog.find(site.schema.as_deref(), &site.relation));
+        if catalog_table.is_some_and(|table| has_index_leading_with(table, keys[0])) {
+            continue;
+        }
+        let key_names: Vec<&str> = keys.iter().map(|key| key.sql.as_str()).collect();
+        let fix_sql = match site.partition_scan {
+            None => create_index(&plain_table(context, site, &filtered), &keys),
+            Some(_) => partitioned_index_sql(context, site, catalog_table, &keys),
+        };
+        let checked = if context.catalog.is_some() {
+            format!("no index on {} starts with {}", site.relation, key_names[0])
+        } else {
+            "existing indexes are unknown without a catalog snapshot (--catalog)".to_owned()
+        };
+        sink.report(Draft {
+            node: if filtered.len() == 1 { filtered[0] } else { site.node_id },
+            severity: settings.severity,
+            relation: Some(site.relation.clone()),
+            message: format!(
+                "filter {filter} discards {} of the rows read from {}{}; {checked}",
+                percent(discarded),
+                site.relation,
+                rows_read(&volume, site.partition_scan.map(|_| filtered.len()))
+            ),
+            suggestion: format!(
+                "Create an index on {} ({}){}.",
+                site.relation,
+                key_names.join(", "),
+                if site.partition_scan.is_some() {
+                    ": on a partitioned table, build it on each partition concurrently and attach it to the parent's index"
+                } else {
+                    ", built CONCURRENTLY so writes go on"
+                }
+            ),
+            fix_sql: Some(fix_sql),
+        });
+    }
+}
+
+/// ` (400,000 rows over 8 partitions)`; `about` when the count is the planner's estimate.
+fn rows_read(volume: &Volume, partitions: Option<usize>) -> String {
+    let (rows, about) = match (volume.rows_read, volume.table_basis) {
+        (Some(read), _) => (read, ""),
+        (None, Basis::Catalog) => (volume.table_rows, ""),
+        (None, _) => (volume.table_rows, "about "),
+    };
+    match partitions {
+        Some(1) => format!(" ({about}{} rows from 1 partition)", count(rows)),
+        Some(partitions) => format!(" ({about}{} rows over {partitions} partitions)", count(rows)),
+        None => format!(" ({about}{} rows)", count(rows)),
+    }
+}
+
+/// Whether a valid index on `table` has `key` as its first column.
+fn has_index_leading_with(table: &Relation, key: &IndexKey) -> bool {
+    let wanted = normalize(&key.sql);
+    table
+        .indexes
+        .iter()
+        .filter(|index| index.valid && index.predicate.is_none())
+        .any(|index| {
+            index
+                .columns
+                .first()
+                .is_some_and(|first| normalize(first) == wanted)
+        })
+}
+
+/// Compares index keys regardless of quoting, case, spaces and parentheses.
+fn normalize(sql: &str) -> String {
+    sql.chars()
+        .filter(|c| !matches!(c, ' ' | '(' | ')' | '"'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn plain_table(context: &Context<'_>, site: &ScanSite, scans: &[NodeId]) -> TableRef {
+    let schema = catalog_relation(context.catalog, context.graph.node(scans[0]))
+        .map(|relation| relation.schema.clone())
+        .or_else(|| site.schema.clone());
+    TableRef {
+        schema,
+        name: site.relation.clone(),
+        parent: None,
+        partitioned: false,
+    }
+}
+
+/// DDL for a partitioned table: every partition from the catalog, or the ones in the plan.
+fn partitioned_index_sql(
+    context: &Context<'_>,
+    site: &ScanSite,
+    parent: Option<&Relation>,
+    keys: &[&IndexKey],
+) -> String {
+    match (context.catalog, parent) {
+        (Some(catalog), Some(parent)) => {
+            create_partitioned_index(&catalog_tree(catalog, parent), keys)
+        }
+        _ => {
+            let tables = plan_tree(context.graph, site);
+            format!(
+                "-- The plan shows {} partitions of {}; partitions pruned from it need the same CREATE INDEX and\n\
+                 -- ATTACH before the parent's index becomes valid. Pass --catalog to have them all listed.\n{}",
+                tables.len() - 1,
+                site.relation,
+                create_partitioned_index(&tables, keys)
+            )
+        }
+    }
+}
+
+/// The partition tree under `root` from the catalog, each table after its parent.
+fn catalog_tree(catalog: &Catalog, root: &Relation) -> Vec<TableRef> {
+    let mut tables = Vec::new();
+    let mut pending: Vec<(&Relation, Option<usize>)> = vec![(root, None)];
+    while let Some((relation, parent)) = pending.pop() {
+        let position = tables.len();
+        let partitions = catalog.partitions_of(relation);
+        tables.push(TableRef {
+            schema: Some(relation.schema.clone()),
+            name: relation.name.clone(),
+            parent,
+            partitioned: !partitions.is_empty() || relation.partition_key.is_some(),
+        });
+        pending.extend(
+            partitions
+                .into_iter()
+                .rev()
+                .map(|child| (child, Some(position))),
+        );
+        if tables.len() > catalog.relations().len() {
+            break; // a malformed snapshot with a cycle of parents
+        }
+    }
+    tables
+}
+
+/// The parent and the partitions the plan scans, when no catalog tells the whole tree.
+fn plan_tree(graph: &PlanGraph, site: &ScanSite) -> Vec<TableRef> {
+    let mut tables = vec![TableRef {
+        schema: site.schema.clone(),
+        name: site.relation.clone(),
+        parent: None,
+        partitioned: true,
+    }];
+    let mut seen = std::collections::BTreeSet::new();
+    for &id in &site.scans {
+        let node = graph.node(id);
+        if let Some(name) = node
+            .relation_name
+            .as_deref()
+            .filter(|name| seen.insert(*name))
+        {
+            tables.push(TableRef {
+                schema: node.schema.clone(),
+                name: name.to_owned(),
+                parent: Some(0),
+                partitioned: false,
+            });
+        }
+    }
+    tables
+}

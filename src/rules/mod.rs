@@ -1,0 +1,33 @@
+//! The rule engine: a registry of rules, each in its own file with its doc in `rules/`.
+
+mod context;
+mod doc;
+mod finding;
+mod missing_index;
+mod registry;
+mod seq_scan;
+mod settings;
+mod sites;
+mod unpruned_partitions;
+
+pub use context::{Context, Draft, Sink};
+pub use doc::{RuleDoc, SECTIONS};
+pub use finding::{Finding, Severity};
+pub use registry::{find_rule, rules, Check, Rule};
+pub use settings::{Config, RuleSettings};
+pub use sites::{scan_sites, ScanSite};
+
+/// Runs every rule over one plan's facts; findings come out in node order, most severe first
+/// at each node.
+pub fn run_rules(context: &Context<'_>, config: &Config) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in rules() {
+        let Some(settings) = config.rule(&rule.doc.name) else {
+            continue;
+        };
+        let mut sink = Sink::new(&rule.doc, context.graph, &mut findings);
+        (rule.check)(context, settings, &mut sink);
+    }
+    findings.sort_by(|a, b| a.node_id.cmp(&b.node_id).then(b.severity.cmp(&a.severity)));
+    findings
+}

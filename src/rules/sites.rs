@@ -1,0 +1,196 @@
+//! Table accesses: the scans of one partitioned table taken together, or a single scan.
+//!
+//! Rules about scans judge a partitioned table once, not once per partition, so a plan over
+//! 4,000 partitions gives one finding, not 4,000.
+
+use crate::catalog::{Catalog, Relation};
+use crate::partitions::PartitionScan;
+use crate::plan::{NodeId, PlanGraph, PlanNode};
+
+/// PostgreSQL's default `cpu_tuple_cost`.
+const CPU_TUPLE_COST: f64 = 0.01;
+/// PostgreSQL's default `cpu_operator_cost`.
+const CPU_OPERATOR_COST: f64 = 0.0025;
+/// A heap page's usable size, and each tuple's header and line pointer, in bytes.
+const PAGE_BYTES: f64 = 8192.0;
+const TUPLE_OVERHEAD_BYTES: f64 = 28.0;
+
+/// One access to a table: a partitioned table's scans, or one scan of a plain table.
+#[derive(Debug, Clone)]
+pub struct ScanSite {
+    /// The Append over the partitions, or the scan itself.
+    pub node_id: NodeId,
+    /// The table: the partitioned parent, or the scanned relation.
+    pub relation: String,
+    /// Its schema, when known.
+    pub schema: Option<String>,
+    /// Index into the plan's partition scans, for a partitioned table.
+    pub partition_scan: Option<usize>,
+    /// The scan nodes, in plan order.
+    pub scans: Vec<NodeId>,
+}
+
+impl ScanSite {
+    /// The relation name as SQL should name it: schema-qualified when the schema is known.
+    pub fn qualified_relation(&self) -> String {
+        crate::sql::qualify(self.schema.as_deref(), &self.relation)
+    }
+}
+
+/// Lists the plan's table accesses: partitioned-table scans first-class, every other
+/// relation scan on its own.
+pub fn scan_sites(graph: &PlanGraph, partitions: &[PartitionScan]) -> Vec<ScanSite> {
+    let mut covered = vec![false; graph.len()];
+    let mut sites = Vec::new();
+    for (index, scan) in partitions.iter().enumerate() {
+        for node in &scan.scans {
+            covered[node.index()] = true;
+        }
+        sites.push(ScanSite {
+            node_id: scan.node_id,
+            relation: scan.parent.clone(),
+            schema: scan.parent_schema.clone(),
+            partition_scan: Some(index),
+            scans: scan.scans.clone(),
+        });
+    }
+    for id in graph.ids() {
+        let node = graph.node(id);
+        if covered[id.index()] || !node.is_relation_scan() {
+            continue;
+        }
+        sites.push(ScanSite {
+            node_id: id,
+            relation: node.relation_name.clone().unwrap_or_default(),
+            schema: node.schema.clone(),
+            partition_scan: None,
+            scans: vec![id],
+        });
+    }
+    sites.sort_by_key(|site| site.node_id);
+    sites
+}
+
+/// Where a row count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// `pg_class.reltuples` from the catalog.
+    Catalog,
+    /// Rows counted by EXPLAIN ANALYZE.
+    Measured,
+    /// The planner's estimates.
+    Estimated,
+}
+
+/// How much a set of scans read and kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Volume {
+    /// Rows in the scanned tables (one pass).
+    pub table_rows: f64,
+    /// Where `table_rows` came from.
+    pub table_basis: Basis,
+    /// Share of the rows read that the filters discarded, when known.
+    pub discard_fraction: Option<f64>,
+    /// Rows read over all loops (ANALYZE), when measured.
+    pub rows_read: Option<f64>,
+    /// Rows kept over all loops (ANALYZE), when measured.
+    pub rows_returned: Option<f64>,
+}
+
+/// Measures the scans `nodes` (all of one table access).
+pub fn volume(graph: &PlanGraph, catalog: Option<&Catalog>, nodes: &[NodeId]) -> Volume {
+    let catalog_rows: Option<f64> = nodes
+        .iter()
+        .map(|&id| {
+            catalog_relation(catalog, graph.node(id))
+                .map(|relation| relation.reltuples)
+                .filter(|rows| *rows >= 0.0)
+        })
+        .sum();
+    let analyzed = nodes.iter().all(|&id| graph.node(id).is_analyzed());
+    let (mut read, mut returned, mut table) = (0.0, 0.0, 0.0);
+    let (mut estimated_out, mut estimated_table) = (0.0, 0.0);
+    for &id in nodes {
+        let node = graph.node(id);
+        if analyzed {
+            let loops = node.actual_loops.unwrap_or(0.0);
+            let kept = node.actual_rows.unwrap_or(0.0) * loops;
+            let removed = node.rows_removed_by_filter.unwrap_or(0.0) * loops;
+            read += kept + removed;
+            returned += kept;
+            // A parallel scan splits one pass over its processes; other loops repeat the pass.
+            let passes = if node.parallel_aware {
+                1.0
+            } else {
+                loops.max(1.0)
+            };
+            table += (kept + removed) / passes;
+        }
+        let divisor = parallel_divisor(graph, id);
+        let out = node.plan_rows.unwrap_or(0.0) * divisor;
+        estimated_out += out;
+        estimated_table += out.max(rows_from_cost(node, divisor));
+    }
+    let (table_rows, table_basis) = match (catalog_rows, analyzed) {
+        (Some(rows), _) => (rows, Basis::Catalog),
+        (None, true) => (table, Basis::Measured),
+        (None, false) => (estimated_table, Basis::Estimated),
+    };
+    let has_filter = nodes.iter().any(|&id| graph.node(id).filter.is_some());
+    let discard_fraction = if !has_filter {
+        Some(0.0)
+    } else if analyzed {
+        (read > 0.0).then(|| 1.0 - returned / read)
+    } else {
+        let base = if table_basis == Basis::Catalog {
+            table_rows
+        } else {
+            estimated_table
+        };
+        (base > 0.0).then(|| (1.0 - estimated_out / base).clamp(0.0, 1.0))
+    };
+    Volume {
+        table_rows,
+        table_basis,
+        discard_fraction,
+        rows_read: analyzed.then_some(read),
+        rows_returned: analyzed.then_some(returned),
+    }
+}
+
+/// The catalog's entry for a scan's relation.
+pub fn catalog_relation<'a>(catalog: Option<&'a Catalog>, node: &PlanNode) -> Option<&'a Relation> {
+    catalog?.find(node.schema.as_deref(), node.relation_name.as_deref()?)
+}
+
+/// How the planner splits a parallel scan's rows between processes (its `parallel_divisor`):
+/// one share per planned worker, plus what the leader contributes besides gathering.
+fn parallel_divisor(graph: &PlanGraph, id: NodeId) -> f64 {
+    if !graph.node(id).parallel_aware {
+        return 1.0;
+    }
+    let workers = graph
+        .ancestors(id)
+        .find_map(|ancestor| graph.node(ancestor).workers_planned)
+        .unwrap_or(0) as f64;
+    let leader = 1.0 - 0.3 * workers;
+    workers + leader.max(0.0)
+}
+
+/// The table's row count implied by a sequential scan's cost under default cost settings:
+/// each row costs `cpu_tuple_cost`, `cpu_operator_cost` per filter clause, and its share of a
+/// page read; a parallel scan divides the per-row CPU cost by `divisor`, not the page reads.
+/// An estimate for when neither the catalog nor ANALYZE gives the size.
+fn rows_from_cost(node: &PlanNode, divisor: f64) -> f64 {
+    let (Some(startup), Some(total)) = (node.startup_cost, node.total_cost) else {
+        return 0.0;
+    };
+    let clauses = node
+        .filter
+        .as_deref()
+        .map_or(0, |filter| filter.matches(" AND ").count() + 1) as f64;
+    let width = node.plan_width.unwrap_or(0.0);
+    let per_row = (CPU_TUPLE_COST + CPU_OPERATOR_COST * clauses) / divisor
+        + (width + TUPLE_OVERHEAD_BYTES) / PAGE_BYTES;
+    ((total - startup) / per_row).max(0.0)
+}
