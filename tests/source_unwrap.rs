@@ -1,0 +1,1579 @@
+//! Reading inputs, unwrapping pasted psql output, and the errors for bad input.
+//!
+//! The `const` samples below are real psql 15 output, captured byte for byte (trailing spaces
+//! included) from `psql -X` against a PostgreSQL 15 server, with the options their names say.
+
+use std::borrow::Cow;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use planlint::plan::Explain;
+use planlint::source::{
+    load, load_str, read_input, unwrap, InputError, InputErrorKind, Layout, DEFAULT_MAX_INPUT_BYTES,
+};
+
+/// The node types of each plan, in pre-order.
+fn node_types(plans: &[Explain]) -> Vec<Vec<String>> {
+    plans
+        .iter()
+        .map(|explain| {
+            let graph = &explain.graph;
+            graph
+                .ids()
+                .map(|id| graph.node(id).node_type.clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// Loads `text`, panicking with the error's line if it fails.
+fn plans(name: &str, text: &str) -> Vec<Vec<String>> {
+    match load_str(name, text) {
+        Ok(plans) => node_types(&plans),
+        Err(error) => panic!("{name} did not load: {error}"),
+    }
+}
+
+/// Loads `text`, which must fail; checks the error is one line and returns it.
+fn failure(name: &str, text: &str) -> InputError {
+    let error = load_str(name, text).expect_err(name);
+    assert_one_line(&error);
+    error
+}
+
+/// An error displays as one line that starts with the input's name.
+fn assert_one_line(error: &InputError) {
+    let shown = error.to_string();
+    assert!(!shown.contains(['\n', '\r']), "multi-line error: {shown:?}");
+    if !error.name().contains(char::is_control) {
+        assert!(shown.starts_with(error.name()), "{shown}");
+    }
+    assert!(shown.len() < 600, "error too long: {shown}");
+}
+
+/// The 1-based line and column of the first `needle` in `text`, columns in characters.
+fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let at = text.find(needle).expect("needle in text");
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line, text[line_start..at].chars().count() + 1)
+}
+
+/// A temporary directory for files a test writes.
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
+
+/// Writes `bytes` to `name` in `dir`, returning the path as a string.
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    fs::write(&path, bytes).expect("write test file");
+    path.to_str().expect("UTF-8 temp path").to_owned()
+}
+
+const RAW: &str = r##"[
+  {
+    "Plan": {
+      "Node Type": "Result",
+      "Parallel Aware": false,
+      "Async Capable": false,
+      "Startup Cost": 0.00,
+      "Total Cost": 0.01,
+      "Plan Rows": 1,
+      "Plan Width": 4
+    }
+  }
+]
+"##;
+
+const ALIGNED: &str = r##"           QUERY PLAN           
+--------------------------------
+ [                             +
+   {                           +
+     "Plan": {                 +
+       "Node Type": "Result",  +
+       "Parallel Aware": false,+
+       "Async Capable": false, +
+       "Startup Cost": 0.00,   +
+       "Total Cost": 0.01,     +
+       "Plan Rows": 1,         +
+       "Plan Width": 4         +
+     }                         +
+   }                           +
+ ]
+(1 row)
+
+"##;
+
+const BORDER0: &str = r##"          QUERY PLAN           
+------------------------------
+[                             +
+  {                           +
+    "Plan": {                 +
+      "Node Type": "Result",  +
+      "Parallel Aware": false,+
+      "Async Capable": false, +
+      "Startup Cost": 0.00,   +
+      "Total Cost": 0.01,     +
+      "Plan Rows": 1,         +
+      "Plan Width": 4         +
+    }                         +
+  }                           +
+]
+(1 row)
+
+"##;
+
+const BORDER2: &str = r##"+--------------------------------+
+|           QUERY PLAN           |
++--------------------------------+
+| [                             +|
+|   {                           +|
+|     "Plan": {                 +|
+|       "Node Type": "Result",  +|
+|       "Parallel Aware": false,+|
+|       "Async Capable": false, +|
+|       "Startup Cost": 0.00,   +|
+|       "Total Cost": 0.01,     +|
+|       "Plan Rows": 1,         +|
+|       "Plan Width": 4         +|
+|     }                         +|
+|   }                           +|
+| ]                              |
++--------------------------------+
+(1 row)
+
+"##;
+
+const UNICODE: &str = r##"           QUERY PLAN           
+────────────────────────────────
+ [                             ↵
+   {                           ↵
+     "Plan": {                 ↵
+       "Node Type": "Result",  ↵
+       "Parallel Aware": false,↵
+       "Async Capable": false, ↵
+       "Startup Cost": 0.00,   ↵
+       "Total Cost": 0.01,     ↵
+       "Plan Rows": 1,         ↵
+       "Plan Width": 4         ↵
+     }                         ↵
+   }                           ↵
+ ]
+(1 row)
+
+"##;
+
+const UNICODE2: &str = r##"┌────────────────────────────────┐
+│           QUERY PLAN           │
+├────────────────────────────────┤
+│ [                             ↵│
+│   {                           ↵│
+│     "Plan": {                 ↵│
+│       "Node Type": "Result",  ↵│
+│       "Parallel Aware": false,↵│
+│       "Async Capable": false, ↵│
+│       "Startup Cost": 0.00,   ↵│
+│       "Total Cost": 0.01,     ↵│
+│       "Plan Rows": 1,         ↵│
+│       "Plan Width": 4         ↵│
+│     }                         ↵│
+│   }                           ↵│
+│ ]                              │
+└────────────────────────────────┘
+(1 row)
+
+"##;
+
+const TUPLES: &str = r##" [                             +
+   {                           +
+     "Plan": {                 +
+       "Node Type": "Result",  +
+       "Parallel Aware": false,+
+       "Async Capable": false, +
+       "Startup Cost": 0.00,   +
+       "Total Cost": 0.01,     +
+       "Plan Rows": 1,         +
+       "Plan Width": 4         +
+     }                         +
+   }                           +
+ ]
+
+"##;
+
+const UNALIGNED: &str = r##"QUERY PLAN
+[
+  {
+    "Plan": {
+      "Node Type": "Result",
+      "Parallel Aware": false,
+      "Async Capable": false,
+      "Startup Cost": 0.00,
+      "Total Cost": 0.01,
+      "Plan Rows": 1,
+      "Plan Width": 4
+    }
+  }
+]
+(1 row)
+"##;
+
+const AT2: &str = r##"[
+  {
+    "Plan": {
+      "Node Type": "Result",
+      "Parallel Aware": false,
+      "Async Capable": false,
+      "Startup Cost": 0.00,
+      "Total Cost": 0.01,
+      "Plan Rows": 1,
+      "Plan Width": 4
+    }
+  }
+]
+[
+  {
+    "Plan": {
+      "Node Type": "Result",
+      "Parallel Aware": false,
+      "Async Capable": false,
+      "Startup Cost": 0.00,
+      "Total Cost": 0.01,
+      "Plan Rows": 1,
+      "Plan Width": 4
+    }
+  }
+]
+"##;
+
+const X: &str = r##"-[ RECORD 1 ]------------------------------
+QUERY PLAN | [                             +
+           |   {                           +
+           |     "Plan": {                 +
+           |       "Node Type": "Result",  +
+           |       "Parallel Aware": false,+
+           |       "Async Capable": false, +
+           |       "Startup Cost": 0.00,   +
+           |       "Total Cost": 0.01,     +
+           |       "Plan Rows": 1,         +
+           |       "Plan Width": 4         +
+           |     }                         +
+           |   }                           +
+           | ]
+
+"##;
+
+const X0: &str = r##"* Record 1                              
+QUERY PLAN [                             +
+             {                           +
+               "Plan": {                 +
+                 "Node Type": "Result",  +
+                 "Parallel Aware": false,+
+                 "Async Capable": false, +
+                 "Startup Cost": 0.00,   +
+                 "Total Cost": 0.01,     +
+                 "Plan Rows": 1,         +
+                 "Plan Width": 4         +
+               }                         +
+             }                           +
+           ]
+
+"##;
+
+const X2: &str = r##"+-[ RECORD 1 ]--------------------------------+
+| QUERY PLAN | [                             +|
+|            |   {                           +|
+|            |     "Plan": {                 +|
+|            |       "Node Type": "Result",  +|
+|            |       "Parallel Aware": false,+|
+|            |       "Async Capable": false, +|
+|            |       "Startup Cost": 0.00,   +|
+|            |       "Total Cost": 0.01,     +|
+|            |       "Plan Rows": 1,         +|
+|            |       "Plan Width": 4         +|
+|            |     }                         +|
+|            |   }                           +|
+|            | ]                              |
++------------+--------------------------------+
+
+"##;
+
+const XU2: &str = r##"┌─[ RECORD 1 ]────────────────────────────────┐
+│ QUERY PLAN │ [                             ↵│
+│            │   {                           ↵│
+│            │     "Plan": {                 ↵│
+│            │       "Node Type": "Result",  ↵│
+│            │       "Parallel Aware": false,↵│
+│            │       "Async Capable": false, ↵│
+│            │       "Startup Cost": 0.00,   ↵│
+│            │       "Total Cost": 0.01,     ↵│
+│            │       "Plan Rows": 1,         ↵│
+│            │       "Plan Width": 4         ↵│
+│            │     }                         ↵│
+│            │   }                           ↵│
+│            │ ]                              │
+└────────────┴────────────────────────────────┘
+
+"##;
+
+const XA: &str = r##"QUERY PLAN|[
+  {
+    "Plan": {
+      "Node Type": "Result",
+      "Parallel Aware": false,
+      "Async Capable": false,
+      "Startup Cost": 0.00,
+      "Total Cost": 0.01,
+      "Plan Rows": 1,
+      "Plan Width": 4
+    }
+  }
+]
+"##;
+
+const XT: &str = r##"QUERY PLAN | [                             +
+           |   {                           +
+           |     "Plan": {                 +
+           |       "Node Type": "Result",  +
+           |       "Parallel Aware": false,+
+           |       "Async Capable": false, +
+           |       "Startup Cost": 0.00,   +
+           |       "Total Cost": 0.01,     +
+           |       "Plan Rows": 1,         +
+           |       "Plan Width": 4         +
+           |     }                         +
+           |   }                           +
+           | ]
+
+"##;
+
+const CSV: &str = r##"QUERY PLAN
+"[
+  {
+    ""Plan"": {
+      ""Node Type"": ""Result"",
+      ""Parallel Aware"": false,
+      ""Async Capable"": false,
+      ""Startup Cost"": 0.00,
+      ""Total Cost"": 0.01,
+      ""Plan Rows"": 1,
+      ""Plan Width"": 4
+    }
+  }
+]"
+"##;
+
+const XCSV: &str = r##"QUERY PLAN,"[
+  {
+    ""Plan"": {
+      ""Node Type"": ""Result"",
+      ""Parallel Aware"": false,
+      ""Async Capable"": false,
+      ""Startup Cost"": 0.00,
+      ""Total Cost"": 0.01,
+      ""Plan Rows"": 1,
+      ""Plan Width"": 4
+    }
+  }
+]"
+"##;
+
+const TEXTPLAN: &str = r##"                                                 QUERY PLAN                                                  
+-------------------------------------------------------------------------------------------------------------
+ Hash Join  (cost=38.58..63.74 rows=1200 width=76) (actual time=0.004..0.005 rows=0 loops=1)
+   Hash Cond: (o.cust = c.id)
+   ->  Seq Scan on orders o  (cost=0.00..22.00 rows=1200 width=40) (actual time=0.003..0.004 rows=0 loops=1)
+   ->  Hash  (cost=22.70..22.70 rows=1270 width=36) (never executed)
+         ->  Seq Scan on cust c  (cost=0.00..22.70 rows=1270 width=36) (never executed)
+ Planning Time: 0.410 ms
+ Execution Time: 0.046 ms
+(7 rows)
+
+"##;
+
+const YAML: &str = r##"        QUERY PLAN         
+---------------------------
+ - Plan:                  +
+     Node Type: "Result"  +
+     Parallel Aware: false+
+     Async Capable: false +
+     Startup Cost: 0.00   +
+     Total Cost: 0.01     +
+     Plan Rows: 1         +
+     Plan Width: 4
+(1 row)
+
+"##;
+
+const XML: &str = r##"                        QUERY PLAN                        
+----------------------------------------------------------
+ <explain xmlns="http://www.postgresql.org/2009/explain">+
+   <Query>                                               +
+     <Plan>                                              +
+       <Node-Type>Result</Node-Type>                     +
+       <Parallel-Aware>false</Parallel-Aware>            +
+       <Async-Capable>false</Async-Capable>              +
+       <Startup-Cost>0.00</Startup-Cost>                 +
+       <Total-Cost>0.01</Total-Cost>                     +
+       <Plan-Rows>1</Plan-Rows>                          +
+       <Plan-Width>4</Plan-Width>                        +
+     </Plan>                                             +
+   </Query>                                              +
+ </explain>
+(1 row)
+
+"##;
+
+const COSTSOFF: &str = r##"     QUERY PLAN     
+--------------------
+ Seq Scan on orders
+(1 row)
+
+"##;
+
+const JOIN_RAW: &str = r##"[
+  {
+    "Plan": {
+      "Node Type": "Nested Loop",
+      "Parallel Aware": false,
+      "Async Capable": false,
+      "Join Type": "Inner",
+      "Startup Cost": 0.15,
+      "Total Cost": 50.03,
+      "Plan Rows": 6,
+      "Plan Width": 76,
+      "Inner Unique": true,
+      "Plans": [
+        {
+          "Node Type": "Seq Scan",
+          "Parent Relationship": "Outer",
+          "Parallel Aware": false,
+          "Async Capable": false,
+          "Relation Name": "orders",
+          "Alias": "o",
+          "Startup Cost": 0.00,
+          "Total Cost": 25.00,
+          "Plan Rows": 6,
+          "Plan Width": 40,
+          "Filter": "(note = 'a\"b\\c'::text)"
+        },
+        {
+          "Node Type": "Index Scan",
+          "Parent Relationship": "Inner",
+          "Parallel Aware": false,
+          "Async Capable": false,
+          "Scan Direction": "Forward",
+          "Index Name": "cust_pkey",
+          "Relation Name": "cust",
+          "Alias": "c",
+          "Startup Cost": 0.15,
+          "Total Cost": 4.17,
+          "Plan Rows": 1,
+          "Plan Width": 36,
+          "Index Cond": "(id = o.cust)"
+        }
+      ]
+    }
+  }
+]
+"##;
+
+const JOIN_ALIGNED: &str = r##"                   QUERY PLAN                   
+------------------------------------------------
+ [                                             +
+   {                                           +
+     "Plan": {                                 +
+       "Node Type": "Nested Loop",             +
+       "Parallel Aware": false,                +
+       "Async Capable": false,                 +
+       "Join Type": "Inner",                   +
+       "Startup Cost": 0.15,                   +
+       "Total Cost": 50.03,                    +
+       "Plan Rows": 6,                         +
+       "Plan Width": 76,                       +
+       "Inner Unique": true,                   +
+       "Plans": [                              +
+         {                                     +
+           "Node Type": "Seq Scan",            +
+           "Parent Relationship": "Outer",     +
+           "Parallel Aware": false,            +
+           "Async Capable": false,             +
+           "Relation Name": "orders",          +
+           "Alias": "o",                       +
+           "Startup Cost": 0.00,               +
+           "Total Cost": 25.00,                +
+           "Plan Rows": 6,                     +
+           "Plan Width": 40,                   +
+           "Filter": "(note = 'a\"b\\c'::text)"+
+         },                                    +
+         {                                     +
+           "Node Type": "Index Scan",          +
+           "Parent Relationship": "Inner",     +
+           "Parallel Aware": false,            +
+           "Async Capable": false,             +
+           "Scan Direction": "Forward",        +
+           "Index Name": "cust_pkey",          +
+           "Relation Name": "cust",            +
+           "Alias": "c",                       +
+           "Startup Cost": 0.15,               +
+           "Total Cost": 4.17,                 +
+           "Plan Rows": 1,                     +
+           "Plan Width": 36,                   +
+           "Index Cond": "(id = o.cust)"       +
+         }                                     +
+       ]                                       +
+     }                                         +
+   }                                           +
+ ]
+(1 row)
+
+"##;
+
+const JOIN_CSV: &str = r##"QUERY PLAN
+"[
+  {
+    ""Plan"": {
+      ""Node Type"": ""Nested Loop"",
+      ""Parallel Aware"": false,
+      ""Async Capable"": false,
+      ""Join Type"": ""Inner"",
+      ""Startup Cost"": 0.15,
+      ""Total Cost"": 50.03,
+      ""Plan Rows"": 6,
+      ""Plan Width"": 76,
+      ""Inner Unique"": true,
+      ""Plans"": [
+        {
+          ""Node Type"": ""Seq Scan"",
+          ""Parent Relationship"": ""Outer"",
+          ""Parallel Aware"": false,
+          ""Async Capable"": false,
+          ""Relation Name"": ""orders"",
+          ""Alias"": ""o"",
+          ""Startup Cost"": 0.00,
+          ""Total Cost"": 25.00,
+          ""Plan Rows"": 6,
+          ""Plan Width"": 40,
+          ""Filter"": ""(note = 'a\""b\\c'::text)""
+        },
+        {
+          ""Node Type"": ""Index Scan"",
+          ""Parent Relationship"": ""Inner"",
+          ""Parallel Aware"": false,
+          ""Async Capable"": false,
+          ""Scan Direction"": ""Forward"",
+          ""Index Name"": ""cust_pkey"",
+          ""Relation Name"": ""cust"",
+          ""Alias"": ""c"",
+          ""Startup Cost"": 0.15,
+          ""Total Cost"": 4.17,
+          ""Plan Rows"": 1,
+          ""Plan Width"": 36,
+          ""Index Cond"": ""(id = o.cust)""
+        }
+      ]
+    }
+  }
+]"
+"##;
+
+const JOIN_EXPANDED: &str = r##"-[ RECORD 1 ]----------------------------------------------
+QUERY PLAN | [                                             +
+           |   {                                           +
+           |     "Plan": {                                 +
+           |       "Node Type": "Nested Loop",             +
+           |       "Parallel Aware": false,                +
+           |       "Async Capable": false,                 +
+           |       "Join Type": "Inner",                   +
+           |       "Startup Cost": 0.15,                   +
+           |       "Total Cost": 50.03,                    +
+           |       "Plan Rows": 6,                         +
+           |       "Plan Width": 76,                       +
+           |       "Inner Unique": true,                   +
+           |       "Plans": [                              +
+           |         {                                     +
+           |           "Node Type": "Seq Scan",            +
+           |           "Parent Relationship": "Outer",     +
+           |           "Parallel Aware": false,            +
+           |           "Async Capable": false,             +
+           |           "Relation Name": "orders",          +
+           |           "Alias": "o",                       +
+           |           "Startup Cost": 0.00,               +
+           |           "Total Cost": 25.00,                +
+           |           "Plan Rows": 6,                     +
+           |           "Plan Width": 40,                   +
+           |           "Filter": "(note = 'a\"b\\c'::text)"+
+           |         },                                    +
+           |         {                                     +
+           |           "Node Type": "Index Scan",          +
+           |           "Parent Relationship": "Inner",     +
+           |           "Parallel Aware": false,            +
+           |           "Async Capable": false,             +
+           |           "Scan Direction": "Forward",        +
+           |           "Index Name": "cust_pkey",          +
+           |           "Relation Name": "cust",            +
+           |           "Alias": "c",                       +
+           |           "Startup Cost": 0.15,               +
+           |           "Total Cost": 4.17,                 +
+           |           "Plan Rows": 1,                     +
+           |           "Plan Width": 36,                   +
+           |           "Index Cond": "(id = o.cust)"       +
+           |         }                                     +
+           |       ]                                       +
+           |     }                                         +
+           |   }                                           +
+           | ]
+
+"##;
+
+const JOIN_TWICE: &str = r##"                   QUERY PLAN                   
+------------------------------------------------
+ [                                             +
+   {                                           +
+     "Plan": {                                 +
+       "Node Type": "Nested Loop",             +
+       "Parallel Aware": false,                +
+       "Async Capable": false,                 +
+       "Join Type": "Inner",                   +
+       "Startup Cost": 0.15,                   +
+       "Total Cost": 50.03,                    +
+       "Plan Rows": 6,                         +
+       "Plan Width": 76,                       +
+       "Inner Unique": true,                   +
+       "Plans": [                              +
+         {                                     +
+           "Node Type": "Seq Scan",            +
+           "Parent Relationship": "Outer",     +
+           "Parallel Aware": false,            +
+           "Async Capable": false,             +
+           "Relation Name": "orders",          +
+           "Alias": "o",                       +
+           "Startup Cost": 0.00,               +
+           "Total Cost": 25.00,                +
+           "Plan Rows": 6,                     +
+           "Plan Width": 40,                   +
+           "Filter": "(note = 'a\"b\\c'::text)"+
+         },                                    +
+         {                                     +
+           "Node Type": "Index Scan",          +
+           "Parent Relationship": "Inner",     +
+           "Parallel Aware": false,            +
+           "Async Capable": false,             +
+           "Scan Direction": "Forward",        +
+           "Index Name": "cust_pkey",          +
+           "Relation Name": "cust",            +
+           "Alias": "c",                       +
+           "Startup Cost": 0.15,               +
+           "Total Cost": 4.17,                 +
+           "Plan Rows": 1,                     +
+           "Plan Width": 36,                   +
+           "Index Cond": "(id = o.cust)"       +
+         }                                     +
+       ]                                       +
+     }                                         +
+   }                                           +
+ ]
+(1 row)
+
+                   QUERY PLAN                   
+------------------------------------------------
+ [                                             +
+   {                                           +
+     "Plan": {                                 +
+       "Node Type": "Nested Loop",             +
+       "Parallel Aware": false,                +
+       "Async Capable": false,                 +
+       "Join Type": "Inner",                   +
+       "Startup Cost": 0.15,                   +
+       "Total Cost": 50.03,                    +
+       "Plan Rows": 6,                         +
+       "Plan Width": 76,                       +
+       "Inner Unique": true,                   +
+       "Plans": [                              +
+         {                                     +
+           "Node Type": "Seq Scan",            +
+           "Parent Relationship": "Outer",     +
+           "Parallel Aware": false,            +
+           "Async Capable": false,             +
+           "Relation Name": "orders",          +
+           "Alias": "o",                       +
+           "Startup Cost": 0.00,               +
+           "Total Cost": 25.00,                +
+           "Plan Rows": 6,                     +
+           "Plan Width": 40,                   +
+           "Filter": "(note = 'a\"b\\c'::text)"+
+         },                                    +
+         {                                     +
+           "Node Type": "Index Scan",          +
+           "Parent Relationship": "Inner",     +
+           "Parallel Aware": false,            +
+           "Async Capable": false,             +
+           "Scan Direction": "Forward",        +
+           "Index Name": "cust_pkey",          +
+           "Relation Name": "cust",            +
+           "Alias": "c",                       +
+           "Startup Cost": 0.15,               +
+           "Total Cost": 4.17,                 +
+           "Plan Rows": 1,                     +
+           "Plan Width": 36,                   +
+           "Index Cond": "(id = o.cust)"       +
+         }                                     +
+       ]                                       +
+     }                                         +
+   }                                           +
+ ]
+(1 row)
+
+"##;
+
+// ---------------------------------------------------------------------------------------------
+// Unwrapping: every paste layout gives the plan the raw JSON gives.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn raw_json_is_borrowed_not_copied() {
+    let unwrapped = unwrap(RAW).unwrap();
+    assert!(matches!(unwrapped.text, Cow::Borrowed(_)));
+    assert_eq!(unwrapped.layout, Layout::Json);
+    assert_eq!(unwrapped.text, RAW);
+    assert_eq!(unwrapped.original_position(3, 5), (3, 5));
+    // A compact object, with blank lines before it.
+    let compact = "\n\n  {\"Plan\": {\"Node Type\": \"Result\"}}";
+    assert!(matches!(unwrap(compact).unwrap().text, Cow::Borrowed(_)));
+    assert_eq!(plans("compact", compact), vec![vec!["Result".to_owned()]]);
+}
+
+#[test]
+fn every_psql_layout_unwraps_to_the_same_plan() {
+    let expected = plans("raw", RAW);
+    assert_eq!(expected, vec![vec!["Result".to_owned()]]);
+    let samples = [
+        ("aligned", ALIGNED, Layout::Aligned),
+        ("border 0", BORDER0, Layout::Aligned),
+        ("border 2", BORDER2, Layout::Aligned),
+        ("unicode", UNICODE, Layout::Aligned),
+        ("unicode border 2", UNICODE2, Layout::Aligned),
+        ("-t", TUPLES, Layout::Aligned),
+        ("-A", UNALIGNED, Layout::Unaligned),
+        ("-x", X, Layout::Expanded),
+        ("-x border 0", X0, Layout::Expanded),
+        ("-x border 2", X2, Layout::Expanded),
+        ("-x unicode border 2", XU2, Layout::Expanded),
+        ("-x -A", XA, Layout::Expanded),
+        ("-x -t", XT, Layout::Expanded),
+        ("--csv", CSV, Layout::Csv),
+        ("-x --csv", XCSV, Layout::Csv),
+    ];
+    for (name, text, layout) in samples {
+        let unwrapped = unwrap(text).unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(unwrapped.layout, layout, "{name}");
+        let json: serde_json::Value = serde_json::from_str(&unwrapped.text)
+            .unwrap_or_else(|error| panic!("{name}: {error}\n{}", unwrapped.text));
+        let raw: serde_json::Value = serde_json::from_str(RAW).unwrap();
+        assert_eq!(json, raw, "{name}");
+        assert_eq!(plans(name, text), expected, "{name}");
+    }
+}
+
+#[test]
+fn at_output_with_several_plans_loads_them_all() {
+    assert_eq!(plans("-At", AT2).len(), 2);
+}
+
+#[test]
+fn a_real_join_plan_loads_the_same_from_every_layout() {
+    let expected = plans("raw", JOIN_RAW);
+    assert_eq!(
+        expected,
+        vec![vec![
+            "Nested Loop".to_owned(),
+            "Seq Scan".to_owned(),
+            "Index Scan".to_owned()
+        ]]
+    );
+    for (name, text) in [
+        ("aligned", JOIN_ALIGNED),
+        ("csv", JOIN_CSV),
+        ("expanded", JOIN_EXPANDED),
+    ] {
+        assert_eq!(plans(name, text), expected, "{name}");
+        // The filter holds `"` and `\`, which CSV doubles and aligned output keeps.
+        let loaded = load_str(name, text).unwrap();
+        let scan = &loaded[0].graph.node(loaded[0].graph.ids().nth(1).unwrap());
+        assert_eq!(
+            scan.filter.as_deref(),
+            Some(r#"(note = 'a"b\c'::text)"#),
+            "{name}"
+        );
+    }
+    let twice = plans("two results", JOIN_TWICE);
+    assert_eq!(twice, [expected.clone(), expected].concat());
+}
+
+#[test]
+fn prompts_commands_and_timings_around_results_are_skipped() {
+    let session = format!(
+        "postgres=# \\timing on\nTiming is on.\npostgres=# EXPLAIN (FORMAT JSON)\npostgres-# SELECT 1;\n\
+         {ALIGNED}Time: 0.512 ms\npostgres=# \\x\nExpanded display is on.\n\
+         postgres=# EXPLAIN (FORMAT JSON) SELECT 1;\n{X}Time: 0.3 ms\npostgres=# "
+    );
+    let unwrapped = unwrap(&session).unwrap();
+    assert_eq!(unwrapped.layout, Layout::Aligned);
+    assert_eq!(plans("session", &session).len(), 2);
+}
+
+#[test]
+fn markdown_code_blocks_around_a_paste_are_skipped() {
+    for (name, text) in [
+        ("raw", RAW),
+        ("aligned", ALIGNED),
+        ("border 0", BORDER0),
+        ("-x", X),
+    ] {
+        let fenced = format!("Here is my plan:\n\n```json\n{text}```\n\nWhy is it slow?\n");
+        assert_eq!(plans(name, &fenced), plans("raw", RAW), "{name}");
+    }
+}
+
+#[test]
+fn windows_line_endings_and_a_byte_order_mark_are_fine() {
+    let crlf = ALIGNED.replace('\n', "\r\n");
+    assert_eq!(plans("crlf", &crlf), plans("raw", RAW));
+    let bom = format!("\u{FEFF}{ALIGNED}");
+    assert_eq!(plans("bom", &bom), plans("raw", RAW));
+    let bom_raw = format!("\u{FEFF}{RAW}");
+    assert!(matches!(unwrap(&bom_raw).unwrap().text, Cow::Borrowed(_)));
+    assert_eq!(plans("bom raw", &bom_raw), plans("raw", RAW));
+}
+
+#[test]
+fn a_plan_quoted_as_a_json_string_is_decoded() {
+    let quoted = serde_json::to_string(JOIN_RAW).unwrap();
+    assert!(quoted.contains(r#"\"Plan\""#) && quoted.contains(r#"\\\"b"#));
+    let unwrapped = unwrap(&quoted).unwrap();
+    assert_eq!(unwrapped.layout, Layout::JsonString);
+    assert_eq!(unwrapped.text.trim_end(), JOIN_RAW.trim_end());
+    assert_eq!(plans("quoted", &quoted), plans("raw", JOIN_RAW));
+    // Escaped non-ASCII, and a surrogate pair.
+    let unicode = r#""[{\"Plan\": {\"Node Type\": \"R\u00e9sult \ud83d\ude00\"}}]""#;
+    assert_eq!(
+        plans("unicode", unicode),
+        vec![vec!["Résult 😀".to_owned()]]
+    );
+}
+
+#[test]
+fn a_csv_cell_without_header_is_decoded() {
+    // What pgAdmin and DBeaver put on the clipboard for one cell.
+    let cell = CSV.strip_prefix("QUERY PLAN\n").unwrap();
+    let unwrapped = unwrap(cell).unwrap();
+    assert_eq!(unwrapped.layout, Layout::Csv);
+    assert_eq!(plans("cell", cell), plans("raw", RAW));
+    // Several cells one after another.
+    let cells = format!("{cell}{cell}");
+    assert_eq!(plans("cells", &cells).len(), 2);
+}
+
+#[test]
+fn an_empty_result_is_empty() {
+    let text = "QUERY PLAN\n------------\n(0 rows)\n";
+    let error = failure("none.txt", text);
+    assert_eq!(error.kind(), InputErrorKind::Empty);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions: errors point at the line and column in the text as given.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_syntax_error_in_an_aligned_paste_is_reported_where_the_user_sees_it() {
+    let broken = JOIN_ALIGNED.replace("\"Plan Rows\": 1,", "\"Plan Rows\": 1 x");
+    let error = failure("paste.txt", &broken);
+    assert_eq!(error.kind(), InputErrorKind::Syntax);
+    let expected = position_of(&broken, " x");
+    let expected = (expected.0, expected.1 + 1);
+    assert_eq!(error.position(), Some(expected));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "paste.txt:{}:{}: invalid JSON: expected `,` or `}}`",
+            expected.0, expected.1
+        )
+    );
+}
+
+#[test]
+fn positions_map_back_through_every_layout() {
+    // The same mistake in each layout: `"Plan Width": 4` becomes `"Plan Width": 4 q`.
+    for (name, text) in [
+        ("raw", RAW),
+        ("aligned", ALIGNED),
+        ("border 2", BORDER2),
+        ("unicode border 2", UNICODE2),
+        ("-A", UNALIGNED),
+        ("-x", X),
+        ("-x unicode border 2", XU2),
+        ("-x -A", XA),
+        ("--csv", CSV),
+        ("-x --csv", XCSV),
+    ] {
+        let needle = if text.contains("\"\"Plan Width\"\": 4") {
+            "\"\"Plan Width\"\": 4"
+        } else {
+            "\"Plan Width\": 4"
+        };
+        let broken = text.replacen(needle, &format!("{needle} q"), 1);
+        let error = failure(name, &broken);
+        assert_eq!(error.kind(), InputErrorKind::Syntax, "{name}: {error}");
+        let (line, column) = position_of(&broken, &format!("{needle} q"));
+        let column = column + needle.chars().count() + 1;
+        assert_eq!(error.position(), Some((line, column)), "{name}: {error}");
+    }
+}
+
+#[test]
+fn positions_in_a_json_string_point_into_the_literal() {
+    let quoted = serde_json::to_string(RAW)
+        .unwrap()
+        .replace("Plan Width\\\": 4", "Plan Width\\\": 4 q");
+    let error = failure("quoted", &quoted);
+    assert_eq!(error.kind(), InputErrorKind::Syntax);
+    let (line, column) = position_of(&quoted, " q");
+    assert_eq!(error.position(), Some((line, column + 1)), "{error}");
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let text = "[{\"Plan\": {\"Node Type\": \"Résumé\", x}}]";
+    let error = failure("accents", text);
+    assert_eq!(error.position(), Some(position_of(text, "x")), "{error}");
+    let aligned =
+        "   QUERY PLAN\n--------------\n [{\"Plan\": {\"Node Type\": \"Résumé\", x}}]\n(1 row)\n";
+    let error = failure("aligned accents", aligned);
+    assert_eq!(error.position(), Some(position_of(aligned, "x")), "{error}");
+}
+
+#[test]
+fn truncated_json_says_so_and_where() {
+    let cut = &JOIN_RAW[..JOIN_RAW.find("\"Index Cond\"").unwrap()];
+    let error = failure("orders.json", cut);
+    assert_eq!(error.kind(), InputErrorKind::Truncated);
+    let (line, _) = error.position().expect("a position");
+    assert!(line >= cut.lines().count() - 1, "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("orders.json:{line}:")),
+        "{error}"
+    );
+    assert!(
+        error
+            .message()
+            .starts_with("truncated JSON: EOF while parsing"),
+        "{error}"
+    );
+    // A paste cut before psql's last line.
+    let cut_paste = &JOIN_ALIGNED[..JOIN_ALIGNED.find("\"Index Cond\"").unwrap()];
+    let error = failure("paste", cut_paste);
+    assert_eq!(error.kind(), InputErrorKind::Truncated);
+    let (line, _) = error.position().expect("a position");
+    assert!(line <= cut_paste.lines().count(), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Not a JSON plan.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn text_format_plans_are_refused_with_the_fix() {
+    for (name, text, format) in [
+        ("text", TEXTPLAN, "text"),
+        ("costs off", COSTSOFF, "text"),
+        ("yaml", YAML, "YAML"),
+        ("xml", XML, "XML"),
+        (
+            "bare text",
+            "Seq Scan on orders  (cost=0.00..35.50 rows=2550 width=4)\n",
+            "text",
+        ),
+        ("arrow", "Hash Join\n  ->  Seq Scan on a\n", "text"),
+    ] {
+        let error = failure(name, text);
+        assert_eq!(error.kind(), InputErrorKind::TextPlan, "{name}: {error}");
+        assert!(
+            error.message().starts_with(&format!(
+                "this is a {format}-format plan; run EXPLAIN (FORMAT JSON)"
+            )),
+            "{name}: {error}"
+        );
+    }
+    let error = failure("plan.txt", TEXTPLAN);
+    assert_eq!(error.position(), Some((3, 2)), "{error}");
+    assert!(error
+        .to_string()
+        .starts_with("plan.txt:3:2: this is a text-format plan"));
+    assert!(error
+        .to_string()
+        .contains("\"Hash Join  (cost=38.58..63.74"));
+}
+
+#[test]
+fn not_json_is_a_syntax_error() {
+    let error = failure("notes.txt", "hello, world\n");
+    assert_eq!(error.kind(), InputErrorKind::Syntax);
+    assert_eq!(
+        error.to_string(),
+        "notes.txt:1:1: invalid JSON: expected value"
+    );
+}
+
+#[test]
+fn json_that_is_not_a_plan_says_so() {
+    let error = failure("data.json", "{\"rows\": [1, 2, 3]}");
+    assert_eq!(error.kind(), InputErrorKind::NotAPlan);
+    assert!(
+        error
+            .message()
+            .starts_with("not a plan: object has no \"Plan\""),
+        "{error}"
+    );
+    assert!(error.to_string().starts_with("data.json:1:"), "{error}");
+    let error = failure("empty array", "[]");
+    assert_eq!(error.kind(), InputErrorKind::NotAPlan);
+    let error = failure("string", "\"just a string\"");
+    assert_eq!(error.kind(), InputErrorKind::NotAPlan, "{error}");
+}
+
+#[test]
+fn long_or_multiline_values_do_not_leak_into_the_message() {
+    let long = format!(
+        "[{{\"Plan\": {{\"Node Type\": \"{}\\n{}\", \"Plans\": 5}}}}]",
+        "x".repeat(5000),
+        "y"
+    );
+    let error = failure("long", &long);
+    assert!(error.to_string().len() < 600);
+    let error = failure("line\nbreak.json", "nope");
+    assert!(
+        error.to_string().starts_with("line\\nbreak.json:"),
+        "{error}"
+    );
+}
+
+#[test]
+fn empty_and_blank_text_is_empty() {
+    for text in ["", "   \n\t\r\n  ", "\u{FEFF}", "\u{FEFF}\n\n"] {
+        let error = failure("blank", text);
+        assert_eq!(error.kind(), InputErrorKind::Empty, "{text:?}");
+        assert_eq!(
+            error.to_string(),
+            "blank: empty input: expected the JSON that EXPLAIN (FORMAT JSON) prints"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deep nesting: no stack overflow, in parsing or in dropping.
+// ---------------------------------------------------------------------------------------------
+
+const DEPTH: usize = 100_000;
+
+/// Runs `f` on a thread with a 2 MiB stack, as small as a worker thread's.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("the thread did not overflow its stack");
+}
+
+#[test]
+fn arrays_nested_100000_deep_are_refused_without_overflow() {
+    on_small_stack(|| {
+        let text = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+        let error = failure("deep.json", &text);
+        assert_eq!(error.kind(), InputErrorKind::NotAPlan, "{error}");
+        let open = "[".repeat(DEPTH);
+        let error = failure("deep-open.json", &open);
+        assert!(
+            matches!(
+                error.kind(),
+                InputErrorKind::NotAPlan | InputErrorKind::Truncated
+            ),
+            "{error}"
+        );
+        // Deep JSON under a field planlint keeps verbatim.
+        let text = format!(
+            "[{{\"Plan\": {{\"Node Type\": \"Result\", \"Extra\": {}1{}}}}}]",
+            "[".repeat(DEPTH),
+            "]".repeat(DEPTH)
+        );
+        assert_eq!(plans("deep field", &text), vec![vec!["Result".to_owned()]]);
+    });
+}
+
+#[test]
+fn a_plan_nested_100000_deep_parses_and_drops_on_a_small_stack() {
+    on_small_stack(|| {
+        let mut text = String::with_capacity(DEPTH * 48);
+        text.push_str("{\"Plan\":");
+        for _ in 0..DEPTH {
+            text.push_str("{\"Node Type\":\"X\",\"Plans\":[");
+        }
+        text.push_str("{\"Node Type\":\"Leaf\"}");
+        for _ in 0..DEPTH {
+            text.push_str("]}");
+        }
+        text.push('}');
+        let plans = load_str("deep-plan.json", &text).expect("a deep plan parses");
+        assert_eq!(plans.len(), 1);
+        assert_eq!(plans[0].graph.len(), DEPTH + 1);
+        drop(plans);
+        // The same, pasted from psql's aligned output.
+        let aligned = format!("QUERY PLAN\n----------\n {text}\n(1 row)\n");
+        assert_eq!(
+            load_str("deep.txt", &aligned).expect("parses")[0]
+                .graph
+                .len(),
+            DEPTH + 1
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading files.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn load_reads_a_file_and_names_it() {
+    let dir = temp_dir();
+    let path = write(dir.path(), "plan.txt", ALIGNED.as_bytes());
+    let loaded = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(loaded.name, path);
+    assert_eq!(node_types(&loaded.plans), plans("raw", RAW));
+    let input = read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(input.name, path);
+    assert_eq!(input.text, ALIGNED);
+    let broken = write(dir.path(), "broken.json", b"[{\"Plan\": }]");
+    let error = load(&broken, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("{broken}:1:11: invalid JSON: expected value")
+    );
+}
+
+#[test]
+fn a_missing_file_says_no_such_file() {
+    let error = read_input("/nonexistent/orders.json", DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Io);
+    assert_eq!(
+        error.to_string(),
+        "/nonexistent/orders.json: cannot read: no such file"
+    );
+    assert_eq!(load("/nonexistent/orders.json", 10).unwrap_err(), error);
+}
+
+#[test]
+fn a_directory_is_refused() {
+    let dir = temp_dir();
+    let path = dir.path().to_str().unwrap();
+    let error = read_input(path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Io);
+    assert_eq!(
+        error.to_string(),
+        format!("{path}: cannot read: is a directory")
+    );
+}
+
+#[test]
+fn an_empty_or_blank_file_is_refused() {
+    let dir = temp_dir();
+    for (name, bytes) in [
+        ("empty", &b""[..]),
+        ("blank", b" \n\n\t \r\n"),
+        ("bom", b"\xEF\xBB\xBF\n"),
+    ] {
+        let path = write(dir.path(), name, bytes);
+        let error = read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+        assert_eq!(error.kind(), InputErrorKind::Empty, "{name}");
+        assert_eq!(
+            error.to_string(),
+            format!("{path}: empty input: expected the JSON that EXPLAIN (FORMAT JSON) prints")
+        );
+    }
+}
+
+#[test]
+fn binary_data_is_refused_with_its_offset() {
+    let dir = temp_dir();
+    let png = write(
+        dir.path(),
+        "plan.png",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    );
+    let error = read_input(&png, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Binary);
+    assert!(
+        error.message().contains("NUL byte at byte offset 8"),
+        "{error}"
+    );
+    assert_one_line(&error);
+
+    let nul = write(dir.path(), "nul.json", b"[{\"Plan\": {}}]\x00");
+    let error = read_input(&nul, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Binary);
+    assert!(
+        error.message().contains("NUL byte at byte offset 14"),
+        "{error}"
+    );
+
+    let latin1 = write(
+        dir.path(),
+        "latin1.json",
+        b"[{\"Plan\": {\"Node Type\": \"R\xE9sult\"}}]",
+    );
+    let error = read_input(&latin1, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Binary);
+    assert!(
+        error.message().contains("invalid UTF-8 at byte offset 26"),
+        "{error}"
+    );
+    assert_one_line(&error);
+}
+
+#[test]
+fn a_nul_in_text_given_directly_is_an_error_not_a_panic() {
+    let error = failure("nul", "[{\"Plan\": {\"Node Type\": \"a\u{0}b\"}}]");
+    assert_eq!(error.kind(), InputErrorKind::Syntax, "{error}");
+    assert_eq!(
+        error.to_string(),
+        "nul:1:27: invalid JSON: control character (\\u0000-\\u001F) found while parsing a string"
+    );
+}
+
+#[test]
+fn broken_json_inside_a_typed_field_is_a_syntax_error_not_a_wrong_plan() {
+    for (text, kind) in [
+        (
+            r#"[{"Plan": {"Node Type": "Seq Sc"#,
+            InputErrorKind::Truncated,
+        ),
+        (
+            r#"[{"Plan": {"Node Type": "Seq Scan", "Filter": "a\qb"}}]"#,
+            InputErrorKind::Syntax,
+        ),
+        (
+            r#"[{"Plan": {"Node Type": "Seq Scan", "Sort Key": ["a", }}]"#,
+            InputErrorKind::Syntax,
+        ),
+        (r#"[{"Plan": {"Node Type": 5}}]"#, InputErrorKind::NotAPlan),
+    ] {
+        let error = failure("field", text);
+        assert_eq!(error.kind(), kind, "{error}");
+    }
+    let error = failure("cut.json", r#"[{"Plan": {"Node Type": "Seq Sc"#);
+    assert_eq!(
+        error.to_string(),
+        "cut.json:1:31: truncated JSON: EOF while parsing a string"
+    );
+}
+
+#[test]
+fn a_one_gigabyte_file_is_refused_from_its_size_at_once() {
+    let dir = temp_dir();
+    let path = dir.path().join("huge.json");
+    let file = fs::File::create(&path).unwrap();
+    file.set_len(1 << 30).unwrap();
+    drop(file);
+    let path = path.to_str().unwrap();
+    let started = Instant::now();
+    let error = load(path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(error.kind(), InputErrorKind::TooLarge);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{path}: input is 1.0 GiB, over the 512 MiB limit (raise it with --max-input-size)"
+        )
+    );
+}
+
+#[test]
+fn the_size_limit_is_inclusive() {
+    let dir = temp_dir();
+    let path = write(dir.path(), "plan.json", RAW.as_bytes());
+    let size = RAW.len() as u64;
+    assert!(read_input(&path, size).is_ok());
+    let error = read_input(&path, size - 1).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::TooLarge);
+    assert!(
+        error.message().contains(&format!("input is {size} bytes")),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_dropped_and_utf16_is_converted() {
+    let dir = temp_dir();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(RAW.as_bytes());
+    let path = write(dir.path(), "bom.json", &bom);
+    assert_eq!(
+        read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap().text,
+        RAW
+    );
+
+    // What `psql ... > plan.json` writes in Windows PowerShell 5.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(ALIGNED.encode_utf16().flat_map(u16::to_le_bytes));
+    let path = write(dir.path(), "utf16.txt", &utf16);
+    let loaded = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(node_types(&loaded.plans), plans("raw", RAW));
+}
+
+#[test]
+fn a_large_aligned_paste_unwraps_quickly() {
+    // A flat plan of 20,000 children (about 5 MB once aligned), built like psql prints it.
+    let mut json = String::from(
+        "[\n  {\n    \"Plan\": {\n      \"Node Type\": \"Append\",\n      \"Plans\": [\n",
+    );
+    for index in 0..20_000 {
+        if index > 0 {
+            json.push_str(",\n");
+        }
+        json.push_str("        {\n          \"Node Type\": \"Seq Scan\",\n          \"Relation Name\": \"part\",\n          \"Total Cost\": 1.5\n        }");
+    }
+    json.push_str("\n      ]\n    }\n  }\n]");
+    let width = json.lines().map(str::len).max().unwrap_or(0);
+    let mut aligned = format!("{:^width$}\n{}\n", "QUERY PLAN", "-".repeat(width + 2));
+    let lines: Vec<&str> = json.lines().collect();
+    for (index, line) in lines.iter().enumerate() {
+        if index + 1 < lines.len() {
+            aligned.push_str(&format!(" {line:<width$}+\n"));
+        } else {
+            aligned.push_str(&format!(" {line}\n"));
+        }
+    }
+    aligned.push_str("(1 row)\n\n");
+    let started = Instant::now();
+    let plans = load_str("big", &aligned).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(plans[0].graph.len(), 20_001);
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(aligned.as_bytes()).unwrap();
+    let loaded = load(file.path().to_str().unwrap(), DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(loaded.plans[0].graph.len(), 20_001);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures captured from psql into tests/fixtures/ (see tests/fixtures/paste/README.md).
+// ---------------------------------------------------------------------------------------------
+
+/// A fixture file's path.
+fn fixture(relative: &str) -> String {
+    format!("{}/tests/fixtures/{relative}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture file's text.
+fn fixture_text(relative: &str) -> String {
+    fs::read_to_string(fixture(relative)).unwrap_or_else(|error| panic!("{relative}: {error}"))
+}
+
+#[test]
+fn every_captured_paste_unwraps_to_the_raw_json() {
+    let raw = fixture_text("plans/orders_by_customer_all_partitions.json");
+    let raw_json: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let expected = plans("raw", &raw);
+    assert!(expected[0].len() > 5, "{expected:?}");
+    for (file, layout) in [
+        ("paste/orders_by_customer.aligned.txt", Layout::Aligned),
+        ("paste/orders_by_customer.unaligned.txt", Layout::Unaligned),
+        ("paste/orders_by_customer.tuples_only.txt", Layout::Json),
+        ("paste/orders_by_customer.expanded.txt", Layout::Expanded),
+        ("paste/orders_by_customer.csv", Layout::Csv),
+    ] {
+        let text = fixture_text(file);
+        let unwrapped = unwrap(&text).unwrap_or_else(|error| panic!("{file}: {error}"));
+        assert_eq!(unwrapped.layout, layout, "{file}");
+        let json: serde_json::Value = serde_json::from_str(&unwrapped.text).unwrap();
+        assert_eq!(json, raw_json, "{file}");
+        let loaded = load(&fixture(file), DEFAULT_MAX_INPUT_BYTES).unwrap();
+        assert_eq!(node_types(&loaded.plans), expected, "{file}");
+    }
+}
+
+#[test]
+fn two_captured_plans_load_in_order() {
+    let first = plans(
+        "first",
+        &fixture_text("plans/orders_by_customer_all_partitions.json"),
+    );
+    let second = plans(
+        "second",
+        &fixture_text("plans/orders_by_id_between_two_partitions.json"),
+    );
+    let loaded = load(
+        &fixture("paste/two_plans.tuples_only.txt"),
+        DEFAULT_MAX_INPUT_BYTES,
+    )
+    .unwrap();
+    assert_eq!(node_types(&loaded.plans), [first, second].concat());
+}
+
+#[test]
+fn the_captured_text_format_plan_is_refused_with_the_fix() {
+    let path = fixture("paste/orders_by_customer.text_format.txt");
+    let error = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_one_line(&error);
+    assert_eq!(error.kind(), InputErrorKind::TextPlan);
+    assert_eq!(error.position(), Some((3, 2)));
+    assert!(
+        error.to_string().starts_with(&format!(
+            "{path}:3:2: this is a text-format plan; run EXPLAIN (FORMAT JSON)"
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn every_captured_plan_and_paste_loads() {
+    for dir in ["plans", "paste"] {
+        let entries = fs::read_dir(fixture(dir)).unwrap();
+        for path in entries.map(|entry| entry.unwrap().path()) {
+            let name = path.to_str().unwrap();
+            let extension = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default();
+            if !matches!(extension, "json" | "txt" | "csv") {
+                continue;
+            }
+            match load(name, DEFAULT_MAX_INPUT_BYTES) {
+                Ok(loaded) => assert!(!loaded.plans.is_empty(), "{name}"),
+                Err(error) if name.contains("text_format") => {
+                    assert_eq!(error.kind(), InputErrorKind::TextPlan, "{error}");
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_syntax_error_in_a_captured_aligned_paste_is_placed_right() {
+    let text = fixture_text("paste/orders_by_customer.aligned.txt");
+    let target = "\"Node Type\": \"Gather\",";
+    let broken = text.replacen(target, "\"Node Type\": \"Gather\";", 1);
+    let error = failure("orders.txt", &broken);
+    let (line, column) = position_of(&broken, "\"Gather\";");
+    let expected = (line, column + "\"Gather\"".len());
+    assert_eq!(error.position(), Some(expected), "{error}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "orders.txt:{}:{}: invalid JSON: expected `,` or `}}`",
+            expected.0, expected.1
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// No input makes anything panic.
+// ---------------------------------------------------------------------------------------------
+
+/// A small deterministic pseudo-random sequence (xorshift), so failures reproduce.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound.max(1) as u64) as usize
+    }
+}
+
+/// Loads `text` and checks that an error is one line and points inside the text.
+fn load_anything(text: &str) {
+    if let Err(error) = load_str("fuzz", text) {
+        assert_one_line(&error);
+        if let Some((line, column)) = error.position() {
+            let lines = text.split('\n').count();
+            assert!(
+                line >= 1 && line <= lines,
+                "{error} ({lines} lines) in {text:?}"
+            );
+            assert!(column >= 1, "{error}");
+        }
+    }
+}
+
+#[test]
+fn no_cut_or_edit_of_a_paste_panics() {
+    let samples = [
+        RAW, ALIGNED, BORDER0, BORDER2, UNICODE, UNICODE2, TUPLES, UNALIGNED, AT2, X, X0, X2, XU2,
+        XA, XT, CSV, XCSV, TEXTPLAN, YAML, XML, COSTSOFF, JOIN_CSV,
+    ];
+    let quoted = serde_json::to_string(JOIN_RAW).unwrap();
+    let mut random = Random(0x9E37_79B9_7F4A_7C15);
+    let inserts = [
+        "\"",
+        "\"\"",
+        "\\",
+        "\\u",
+        "\\ud83d",
+        "\n",
+        "+",
+        "|",
+        "│",
+        "[",
+        "{",
+        "}",
+        ",",
+        " ",
+        "\r",
+        "é",
+        "QUERY PLAN",
+        "(1 row)",
+        "---",
+    ];
+    for sample in samples.iter().copied().chain([quoted.as_str()]) {
+        for (at, _) in sample.char_indices() {
+            load_anything(&sample[..at]);
+            load_anything(&sample[at..]);
+        }
+        for _ in 0..300 {
+            let mut text = sample.to_owned();
+            for _ in 0..1 + random.below(3) {
+                let boundaries: Vec<usize> = text.char_indices().map(|(at, _)| at).collect();
+                let Some(&at) = boundaries.get(random.below(boundaries.len())) else {
+                    break;
+                };
+                match random.below(3) {
+                    0 => text.insert_str(at, inserts[random.below(inserts.len())]),
+                    1 => {
+                        let end = boundaries
+                            .iter()
+                            .copied()
+                            .find(|&end| end > at)
+                            .unwrap_or(text.len());
+                        text.replace_range(at..end, "");
+                    }
+                    _ => text.truncate(at),
+                }
+            }
+            load_anything(&text);
+        }
+    }
+}
