@@ -1,0 +1,34 @@
+//! Command-line interface: `planlint analyze`, `planlint rules`.
+
+mod analyze;
+mod args;
+mod rules;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Exit code: no finding at or above `--fail-on`.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: planlint could not do its job (bad input, bad arguments, unreadable catalog).
+pub const EXIT_ERROR: u8 = 2;
+
+/// Parses the arguments, runs the command and turns its outcome into an exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    cli.color.apply();
+    let code = match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Rules(args) => rules::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints a one-line error on stderr.
+pub fn print_error(message: &str) {
+    eprintln!("planlint: error: {message}");
+}

@@ -1,0 +1,63 @@
+//! `planlint rules [NAME]`: the rule list, or one rule's documentation as embedded.
+
+use colored::Colorize;
+
+use super::args::RulesArgs;
+use super::{print_error, EXIT_CLEAN, EXIT_ERROR};
+use planlint::rules::{find_rule, rules, RuleDoc};
+
+/// Lists the rules or prints one doc.
+pub fn run(args: &RulesArgs) -> u8 {
+    match &args.name {
+        None => {
+            for rule in rules() {
+                let doc = &rule.doc;
+                println!(
+                    "{}  {:<20} {:<8} {:<13} {}",
+                    doc.code.bold(),
+                    doc.name,
+                    doc.severity,
+                    doc.category,
+                    doc.summary
+                );
+            }
+            EXIT_CLEAN
+        }
+        Some(name) => match find_rule(name) {
+            Some(rule) => {
+                print!("{}", render_doc(&rule.doc));
+                EXIT_CLEAN
+            }
+            None => {
+                print_error(&format!(
+                    "no rule named \"{name}\" (`planlint rules` lists them)"
+                ));
+                EXIT_ERROR
+            }
+        },
+    }
+}
+
+fn render_doc(doc: &RuleDoc) -> String {
+    let mut out = format!(
+        "{} {}\n{}\nseverity: {}   category: {}\n",
+        doc.code.bold(),
+        doc.name.bold(),
+        doc.summary,
+        doc.severity,
+        doc.category
+    );
+    if !doc.thresholds.is_empty() {
+        let defaults: Vec<String> = doc
+            .thresholds
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect();
+        out.push_str(&format!("thresholds: {}\n", defaults.join(", ")));
+    }
+    out.push_str(doc.body);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}

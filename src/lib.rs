@@ -1,0 +1,31 @@
+//! planlint: finds out why a PostgreSQL query is slow from its `EXPLAIN (FORMAT JSON)` plan.
+//!
+//! The pipeline: [`source`] reads plan text (files, stdin, psql pastes) into [`plan::Explain`]s,
+//! whose nodes form a [`plan::PlanGraph`]; [`partitions`] rolls up partitioned-table scans,
+//! with [`catalog`] facts when available; [`rules`] turn all that into [`rules::Finding`]s with
+//! fixes; [`report`] renders them as text or JSON.
+//!
+//! ```no_run
+//! let explains = planlint::source::load_str("plan.json", r#"[{"Plan": {"Node Type": "Result"}}]"#)?;
+//! let config = planlint::rules::Config::default();
+//! for explain in &explains {
+//!     let analysis = planlint::analyze(explain, None, &config);
+//!     for finding in &analysis.findings {
+//!         println!("{}: {}", finding.rule, finding.message);
+//!     }
+//! }
+//! # Ok::<(), planlint::source::InputError>(())
+//! ```
+
+mod analysis;
+pub mod catalog;
+mod json_error;
+mod numbers;
+pub mod partitions;
+pub mod plan;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod sql;
+
+pub use analysis::{analyze, Analysis, AnalyzedPlan};

@@ -1,0 +1,65 @@
+//! Renders analysed plans for people (text) and programs (JSON).
+
+mod json;
+mod text;
+mod tree;
+
+use crate::rules::Severity;
+use crate::AnalyzedPlan;
+
+pub use json::render_json;
+pub use text::render_text;
+
+/// An input that could not be analysed, as reports list it.
+#[derive(Debug, Clone)]
+pub struct InputFailure {
+    /// The input's name.
+    pub source: String,
+    /// The one-line error, already naming the input.
+    pub message: String,
+    /// A short machine-readable kind, e.g. `syntax`, `not-a-plan`.
+    pub kind: String,
+}
+
+/// Counts for the closing summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Plans analysed.
+    pub plans: usize,
+    /// Findings at each severity.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Infos.
+    pub infos: usize,
+    /// Inputs that could not be read.
+    pub failed_inputs: usize,
+}
+
+impl Summary {
+    /// Counts the findings of `plans` and the `failures`.
+    pub fn of(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> Self {
+        let mut summary = Self {
+            plans: plans.len(),
+            failed_inputs: failures.len(),
+            ..Self::default()
+        };
+        for finding in plans.iter().flat_map(|plan| &plan.analysis.findings) {
+            match finding.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+        }
+        summary
+    }
+
+    /// Whether any finding is at or above `level`.
+    pub fn has_findings_at(&self, level: Severity) -> bool {
+        match level {
+            Severity::Error => self.errors > 0,
+            Severity::Warning => self.errors + self.warnings > 0,
+            Severity::Info => self.errors + self.warnings + self.infos > 0,
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The text report: per plan a compact tree with flagged nodes marked, then the findings with
+//! their fixes; a summary line at the end.
+
+use colored::Colorize;
+
+use super::tree::{paint, render_tree};
+use super::{InputFailure, Summary};
+use crate::rules::Finding;
+use crate::AnalyzedPlan;
+
+/// Fix SQL longer than this many lines is cut in the text report (JSON always has it whole).
+const MAX_FIX_LINES: usize = 40;
+
+/// Renders the analysed plans and failed inputs for a terminal.
+pub fn render_text(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String {
+    let mut out = String::new();
+    let several = plans.len() > 1;
+    for plan in plans {
+        let title = if several || plan.plan_number > 1 {
+            format!("{} (plan {})", plan.source, plan.plan_number)
+        } else {
+            plan.source.clone()
+        };
+        out.push_str(&format!("{}\n", title.bold().underline()));
+        for line in render_tree(
+            &plan.explain.graph,
+            &plan.analysis.partitions,
+            &plan.analysis.findings,
+        ) {
+            out.push_str(&format!("  {line}\n"));
+        }
+        out.push('\n');
+        for finding in &plan.analysis.findings {
+            render_finding(&mut out, finding);
+        }
+    }
+    for failure in failures {
+        out.push_str(&format!("{} {}\n", "error:".red().bold(), failure.message));
+    }
+    out.push_str(&summary_line(&Summary::of(plans, failures)));
+    out
+}
+
+fn render_finding(out: &mut String, finding: &Finding) {
+    out.push_str(&format!(
+        "{} {} {}\n",
+        paint(
+            &format!("{}[{}]", finding.severity, finding.code),
+            finding.severity
+        ),
+        finding.rule.bold(),
+        format!("at {}", finding.node_path).dimmed()
+    ));
+    out.push_str(&format!("  {}\n", finding.message));
+    out.push_str(&format!(
+        "  {} {}\n",
+        "fix:".green().bold(),
+        finding.suggestion
+    ));
+    if let Some(sql) = &finding.fix_sql {
+        let lines: Vec<&str> = sql.lines().collect();
+        for line in lines.iter().take(MAX_FIX_LINES) {
+            out.push_str(&format!("    {}\n", line.green()));
+        }
+        if lines.len() > MAX_FIX_LINES {
+            out.push_str(&format!(
+                "    {}\n",
+                format!(
+                    "-- … {} more lines: `--format json` has the whole fix_sql",
+                    lines.len() - MAX_FIX_LINES
+                )
+                .dimmed()
+            ));
+        }
+    }
+    out.push('\n');
+}
+
+fn summary_line(summary: &Summary) -> String {
+    let found = summary.errors + summary.warnings + summary.infos;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut text = format!(
+        "{}, {} ({}, {}, {} info)",
+        plural(summary.plans, "plan"),
+        plural(found, "finding"),
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning"),
+        summary.infos
+    );
+    if summary.failed_inputs > 0 {
+        text.push_str(&format!(
+            ", {} could not be read",
+            plural(summary.failed_inputs, "input")
+        ));
+    }
+    format!("{}\n", text.bold())
+}
