@@ -1,9 +1,12 @@
 //! Meta-tests that keep the rule set honest: every rule has a complete doc in `rules/`, a case
 //! file in `tests/rules/` with failing and passing captured plans, and behaves as its cases say.
+//!
+//! `PLANLINT_FIXTURES_DIR` points the cases at another capture (CI re-captures the fixtures
+//! from its own PostgreSQL and runs the cases on them too).
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use planlint::catalog::Catalog;
 use planlint::plan::parse_plans;
@@ -28,13 +31,18 @@ struct Case {
     severity: Option<String>,
 }
 
+fn fixtures_dir() -> PathBuf {
+    std::env::var_os("PLANLINT_FIXTURES_DIR")
+        .map_or_else(|| PathBuf::from("tests/fixtures"), PathBuf::from)
+}
+
 fn catalog() -> Catalog {
-    let text = fs::read_to_string("tests/fixtures/catalog.json").expect("catalog fixture");
+    let text = fs::read_to_string(fixtures_dir().join("catalog.json")).expect("catalog fixture");
     Catalog::from_json("catalog.json", &text).expect("catalog fixture parses")
 }
 
 fn findings_of(rule: &str, case: &Case, catalog: &Catalog) -> Vec<Finding> {
-    let path = Path::new("tests/fixtures/plans").join(&case.plan);
+    let path = fixtures_dir().join("plans").join(&case.plan);
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let explains = parse_plans(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let config = Config::default();

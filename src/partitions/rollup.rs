@@ -83,6 +83,17 @@ impl PartitionScan {
     pub fn unpruned(&self) -> bool {
         self.pruned_at.is_empty()
     }
+
+    /// The partition key as messages show it, e.g. `RANGE on order_id`, when the catalog has it.
+    pub fn key_description(&self) -> Option<String> {
+        self.partition_key.as_ref().map(|key| {
+            format!(
+                "{} on {}",
+                key.strategy.to_uppercase(),
+                key.columns.join(", ")
+            )
+        })
+    }
 }
 
 /// An Append member: the member node and the relation scan it wraps.

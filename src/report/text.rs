@@ -1,5 +1,6 @@
 //! The text report: per plan a compact tree with flagged nodes marked, then the findings with
-//! their fixes; a summary line at the end.
+//! their fixes; a summary line at the end. Inputs that could not be read are counted there;
+//! their errors go to stderr, one line each.
 
 use colored::Colorize;
 
@@ -9,7 +10,7 @@ use crate::rules::Finding;
 use crate::AnalyzedPlan;
 
 /// Fix SQL longer than this many lines is cut in the text report (JSON always has it whole).
-const MAX_FIX_LINES: usize = 40;
+const MAX_FIX_LINES: usize = 24;
 
 /// Renders the analysed plans and failed inputs for a terminal.
 pub fn render_text(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String {
@@ -33,9 +34,6 @@ pub fn render_text(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
         for finding in &plan.analysis.findings {
             render_finding(&mut out, finding);
         }
-    }
-    for failure in failures {
-        out.push_str(&format!("{} {}\n", "error:".red().bold(), failure.message));
     }
     out.push_str(&summary_line(&Summary::of(plans, failures)));
     out

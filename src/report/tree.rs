@@ -73,12 +73,12 @@ pub fn render_tree(
                 partition_line(graph, scan),
                 marker_text(marks)
             ));
-            let members: Vec<NodeId> = scan.scans.clone();
+            let member_roots = member_roots(graph, id, &scan.scans);
             let others: Vec<NodeId> = children
                 .into_iter()
-                .filter(|&child| !is_member_subtree(graph, child, &members))
+                .filter(|child| member_roots.binary_search(child).is_err())
                 .collect();
-            let groups = member_groups(graph, &members, &markers);
+            let groups = member_groups(graph, &scan.scans, &markers);
             let total = groups.len() + others.len();
             let mut entries: Vec<(NodeId, String, String, usize)> = others
                 .iter()
@@ -139,11 +139,19 @@ fn subtree_sizes(graph: &PlanGraph) -> Vec<usize> {
     sizes
 }
 
-/// Whether `child` (a child of the Append) is, or wraps, one of the partition scans.
-fn is_member_subtree(graph: &PlanGraph, child: NodeId, scans: &[NodeId]) -> bool {
-    scans
+/// The Append's children that are, or wrap, one of the partition scans, sorted.
+fn member_roots(graph: &PlanGraph, append: NodeId, scans: &[NodeId]) -> Vec<NodeId> {
+    let mut roots: Vec<NodeId> = scans
         .iter()
-        .any(|&scan| scan == child || graph.ancestors(scan).any(|ancestor| ancestor == child))
+        .filter_map(|&scan| {
+            std::iter::once(scan)
+                .chain(graph.ancestors(scan))
+                .find(|&node| graph.parent(node) == Some(append))
+        })
+        .collect();
+    roots.sort_unstable();
+    roots.dedup();
+    roots
 }
 
 /// `Append: 8 of 8 partitions of orders (RANGE on order_id), no pruning`.

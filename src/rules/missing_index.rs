@@ -87,7 +87,10 @@ fn rows_read(volume: &Volume, partitions: Option<usize>) -> String {
     };
     match partitions {
         Some(1) => format!(" ({about}{} rows from 1 partition)", count(rows)),
-        Some(partitions) => format!(" ({about}{} rows over {partitions} partitions)", count(rows)),
+        Some(partitions) => format!(
+            " ({about}{} rows over {partitions} partitions)",
+            count(rows)
+        ),
         None => format!(" ({about}{} rows)", count(rows)),
     }
 }

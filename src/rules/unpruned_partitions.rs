@@ -29,7 +29,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                     "scanned {} of {total} partitions of {}{}: nothing was pruned at plan time, start-up or run time",
                     scan.partitions_in_plan,
                     scan.parent,
-                    key_description(scan)
+                    scan.key_description().map(|key| format!(" ({key})")).unwrap_or_default()
                 ),
                 settings.severity,
             ),
@@ -57,20 +57,6 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             fix_sql: None,
         });
     }
-}
-
-/// ` (RANGE on order_id)`, from the catalog's partition key.
-fn key_description(scan: &PartitionScan) -> String {
-    scan.partition_key
-        .as_ref()
-        .map(|key| {
-            format!(
-                " ({} on {})",
-                key.strategy.to_uppercase(),
-                key.columns.join(", ")
-            )
-        })
-        .unwrap_or_default()
 }
 
 fn suggestion(scan: &PartitionScan) -> String {

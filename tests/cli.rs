@@ -1,0 +1,451 @@
+//! The `planlint` binary as users run it: examples, stdin pastes, formats, exit codes, bad input.
+
+use std::fs;
+use std::io::Write;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn planlint() -> Command {
+    let mut command = Command::cargo_bin("planlint").expect("binary builds");
+    command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    command
+}
+
+fn json_report(args: &[&str]) -> (Value, i32) {
+    let output = planlint()
+        .args(["analyze", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    (report, output.status.code().expect("exit code"))
+}
+
+#[test]
+fn the_readme_example_finds_all_partitions_scanned_and_the_partitioned_index_ddl() {
+    planlint()
+        .args(["analyze", "--catalog", "examples/catalog.json", "examples/orders-by-customer.json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "Parallel Append: 8 of 8 partitions of orders (RANGE on order_id), no pruning",
+        ))
+        .stdout(predicate::str::contains("scanned 8 of 8 partitions of orders (RANGE on order_id)"))
+        .stdout(predicate::str::contains("CREATE INDEX orders_customer_id_idx ON ONLY public.orders (customer_id);"))
+        .stdout(predicate::str::contains(
+            "ALTER INDEX public.orders_customer_id_idx ATTACH PARTITION public.orders_p8_customer_id_idx;",
+        ))
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}
+
+#[test]
+fn the_pruned_counterpart_is_clean() {
+    planlint()
+        .args([
+            "analyze",
+            "--catalog",
+            "examples/catalog.json",
+            "examples/orders-by-id.json",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "Append: 2 of 8 partitions of orders (RANGE on order_id), pruned at plan time",
+        ))
+        .stdout(predicate::str::contains("0 findings"));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let (report, code) = json_report(&[
+        "--catalog",
+        "examples/catalog.json",
+        "examples/orders-by-customer.json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(report["format_version"], 1);
+    let result = &report["results"][0];
+    assert_eq!(result["source"], "examples/orders-by-customer.json");
+    assert_eq!(result["plan"], 1);
+    let partitions = &result["partitions"][0];
+    assert_eq!(partitions["parent"], "orders");
+    assert_eq!(partitions["partitions_in_plan"], 8);
+    assert_eq!(partitions["partitions_total"], 8);
+    assert_eq!(partitions["removed_at_startup"], 0);
+    assert_eq!(partitions["never_executed"], 0);
+    assert_eq!(partitions["pruned_at"], serde_json::json!([]));
+    assert_eq!(partitions["strategy"], "range");
+    assert_eq!(partitions["key"], serde_json::json!(["order_id"]));
+    let findings = result["findings"].as_array().expect("findings");
+    for finding in findings {
+        for key in [
+            "rule",
+            "code",
+            "severity",
+            "message",
+            "suggestion",
+            "fix_sql",
+            "node_id",
+            "node_path",
+            "relation",
+        ] {
+            assert!(finding.get(key).is_some(), "finding lacks {key}: {finding}");
+        }
+    }
+    let unpruned = findings
+        .iter()
+        .find(|f| f["rule"] == "unpruned-partitions")
+        .expect("unpruned finding");
+    assert_eq!(unpruned["code"], "PL001");
+    assert_eq!(unpruned["severity"], "warning");
+    assert_eq!(unpruned["node_path"], "Gather > Parallel Append");
+    assert_eq!(unpruned["relation"], "orders");
+    assert!(unpruned["fix_sql"].is_null());
+    let index = findings
+        .iter()
+        .find(|f| f["rule"] == "missing-index")
+        .expect("index finding");
+    assert!(
+        index["fix_sql"].as_str().unwrap().lines().count() == 17,
+        "{}",
+        index["fix_sql"]
+    );
+    assert_eq!(report["summary"]["plans"], 1);
+    assert_eq!(report["summary"]["failed_inputs"], 0);
+}
+
+#[test]
+fn json_reports_each_pruning_phase() {
+    let cases = [
+        (
+            "orders_by_id_between_two_partitions.json",
+            serde_json::json!(["plan"]),
+            2,
+            0,
+            0,
+        ),
+        (
+            "orders_generic_plan_startup_pruning.json",
+            serde_json::json!(["startup"]),
+            1,
+            7,
+            0,
+        ),
+        (
+            "customers_orders_nested_loop_runtime_pruning.analyze.json",
+            serde_json::json!(["runtime"]),
+            8,
+            0,
+            7,
+        ),
+    ];
+    for (plan, phases, in_plan, removed, never) in cases {
+        let path = format!("tests/fixtures/plans/{plan}");
+        let (report, _) = json_report(&["--catalog", "tests/fixtures/catalog.json", &path]);
+        let scan = &report["results"][0]["partitions"][0];
+        assert_eq!(scan["pruned_at"], phases, "{plan}");
+        assert_eq!(scan["partitions_in_plan"], in_plan, "{plan}");
+        assert_eq!(scan["partitions_total"], 8, "{plan}");
+        assert_eq!(scan["removed_at_startup"], removed, "{plan}");
+        assert_eq!(scan["never_executed"], never, "{plan}");
+    }
+}
+
+#[test]
+fn without_a_catalog_the_total_is_unknown_and_the_parent_is_inferred() {
+    let (report, _) = json_report(&["examples/orders-by-customer.json"]);
+    let scan = &report["results"][0]["partitions"][0];
+    assert_eq!(scan["parent"], "orders");
+    assert_eq!(scan["parent_source"], "alias-convention");
+    assert!(scan["partitions_total"].is_null());
+    let (report, _) = json_report(&["tests/fixtures/plans/union_all_customers_products.json"]);
+    assert_eq!(
+        report["results"][0]["partitions"],
+        serde_json::json!([]),
+        "UNION ALL is not partitions"
+    );
+}
+
+#[test]
+fn every_psql_paste_gives_the_same_findings_as_the_raw_json() {
+    let (raw, _) = json_report(&["tests/fixtures/plans/orders_by_customer_all_partitions.json"]);
+    for paste in [
+        "aligned.txt",
+        "unaligned.txt",
+        "tuples_only.txt",
+        "expanded.txt",
+        "csv",
+    ] {
+        let text = fs::read(format!("tests/fixtures/paste/orders_by_customer.{paste}")).unwrap();
+        let output = planlint()
+            .args(["analyze", "--format", "json", "-"])
+            .write_stdin(text)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            report["results"][0]["findings"], raw["results"][0]["findings"],
+            "{paste}"
+        );
+        assert_eq!(report["results"][0]["source"], "<stdin>");
+    }
+}
+
+#[test]
+fn several_plans_in_one_file_are_each_reported() {
+    let (report, _) = json_report(&["tests/fixtures/paste/two_plans.tuples_only.txt"]);
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[1]["plan"], 2);
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let example = "examples/orders-by-customer.json";
+    let catalog = "examples/catalog.json";
+    planlint()
+        .args([
+            "analyze",
+            "--catalog",
+            catalog,
+            "--fail-on",
+            "never",
+            example,
+        ])
+        .assert()
+        .code(0);
+    planlint()
+        .args([
+            "analyze",
+            "--catalog",
+            catalog,
+            "--fail-on",
+            "error",
+            example,
+        ])
+        .assert()
+        .code(1);
+    // The clean plan has infos at most: failing on info is the only way it fails.
+    let clean = "tests/fixtures/plans/accounts_region_eq_pruned.json";
+    planlint()
+        .args(["analyze", "--catalog", catalog, clean])
+        .assert()
+        .code(0);
+    planlint()
+        .args(["analyze", "--catalog", catalog, "--fail-on", "info", clean])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn thresholds_can_be_raised_and_bad_ones_are_errors() {
+    let plan = "tests/fixtures/plans/customers_by_email_seq_scan.analyze.json";
+    planlint()
+        .args([
+            "analyze",
+            "--threshold",
+            "seq-scan.min_rows=1000000",
+            "--threshold",
+            "missing-index.min_rows=1000000",
+            plan,
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 findings"));
+    planlint()
+        .args(["analyze", "--threshold", "seq-scan.nope=1", plan])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "rule seq-scan has no threshold \"nope\"",
+        ));
+}
+
+#[test]
+fn colors_follow_the_flag_and_no_color() {
+    let example = "examples/orders-by-customer.json";
+    planlint()
+        .args(["analyze", "--color", "always", example])
+        .assert()
+        .stdout(predicate::str::contains("\u{1b}["));
+    planlint()
+        .args(["analyze", "--color", "never", example])
+        .assert()
+        .stdout(predicate::str::contains("\u{1b}[").not());
+    planlint()
+        .env("NO_COLOR", "1")
+        .args(["analyze", example])
+        .assert()
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}
+
+#[test]
+fn rules_are_listed_and_documented_from_the_binary() {
+    planlint()
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PL001").and(predicate::str::contains("missing-index")));
+    let doc = fs::read_to_string("rules/seq-scan.md").unwrap();
+    let body = doc.split("+++\n").nth(2).unwrap();
+    planlint()
+        .args(["rules", "seq-scan"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(body.trim()))
+        .stdout(predicate::str::contains(
+            "thresholds: error_discard_fraction=0.99",
+        ));
+    planlint()
+        .args(["rules", "PL003"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("missing-index"));
+    planlint()
+        .args(["rules", "no-such-rule"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rule named"));
+}
+
+/// Runs the binary on `bytes` as a file and checks the one-line error and exit code 2.
+fn assert_bad_input(bytes: &[u8], expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("input.json");
+    fs::write(&path, bytes).unwrap();
+    let output = planlint()
+        .args(["analyze", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "exit code for {expected}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains(path.to_str().unwrap()),
+        "names the file: {stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in {stderr}"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_line_naming_the_file_and_exit_code_2() {
+    assert_bad_input(b"this is not json", "input.json:1:2: invalid JSON");
+    assert_bad_input(
+        b"[{\"Plan\": {\"Node Type\": \"Seq Scan\",\n  \"Plans\": [",
+        "input.json:2:12: truncated JSON",
+    );
+    assert_bad_input(b"{\"rows\": [1, 2, 3]}", "not a plan");
+    assert_bad_input(b"", "empty input");
+    assert_bad_input(b"  \n\t\n", "empty input");
+    assert_bad_input(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "NUL byte");
+    assert_bad_input(
+        &fs::read("tests/fixtures/paste/orders_by_customer.text_format.txt").unwrap(),
+        "FORMAT JSON",
+    );
+    assert_bad_input(&b"[".repeat(100_000), "not a plan");
+}
+
+#[test]
+fn a_plan_nested_100000_levels_is_analysed_without_overflowing() {
+    let depth = 100_000;
+    let mut text = String::from("{\"Plan\": ");
+    text.push_str(&"{\"Node Type\": \"Result\", \"Plans\": [".repeat(depth));
+    text.push_str("{\"Node Type\": \"Result\"}");
+    text.push_str(&"]}".repeat(depth));
+    text.push('}');
+    let (report, code) = {
+        let output = planlint()
+            .args(["analyze", "--format", "json", "-"])
+            .write_stdin(text.clone())
+            .output()
+            .unwrap();
+        (
+            serde_json::from_slice::<Value>(&output.stdout).unwrap(),
+            output.status.code().unwrap(),
+        )
+    };
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["plans"], 1);
+    planlint()
+        .args(["analyze", "-"])
+        .write_stdin(text)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("nodes deeper than"));
+}
+
+#[test]
+fn a_huge_file_is_refused_by_its_size_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    let file = fs::File::create(&path).unwrap();
+    file.set_len(1 << 30).unwrap();
+    planlint()
+        .args(["analyze", path.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("1.0 GiB, over the 512 MiB limit"));
+}
+
+#[test]
+fn missing_files_and_directories_are_errors_but_good_inputs_are_still_reported() {
+    let output = planlint()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "no/such/plan.json",
+            "tests",
+            "examples/orders-by-id.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["plans"], 1);
+    assert_eq!(report["summary"]["failed_inputs"], 2);
+    assert_eq!(report["errors"][0]["kind"], "io");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(stderr.contains("no/such/plan.json"));
+}
+
+#[test]
+fn a_bad_catalog_is_an_error_naming_it() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(b"{\"relations\": 3}").unwrap();
+    planlint()
+        .args([
+            "analyze",
+            "--catalog",
+            file.path().to_str().unwrap(),
+            "examples/orders-by-id.json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a planlint catalog snapshot"));
+}
+
+#[test]
+fn the_4000_partition_plan_collapses_to_a_screenful() {
+    let plan = "tests/fixtures/plans/events_unpruned_4000.json";
+    let output = planlint()
+        .args(["analyze", "--color", "never", plan])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("4000 partitions (total unknown) of events"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().count() < 80,
+        "{} lines:\n{stdout}",
+        stdout.lines().count()
+    );
+}

@@ -1,0 +1,179 @@
+//! The library API on real captured plans: the typed model, the graph, paths, extra fields.
+
+use std::fs;
+
+use planlint::plan::{Explain, Relationship};
+use planlint::source::load_str;
+
+fn load(name: &str) -> Explain {
+    let path = format!("tests/fixtures/plans/{name}");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut plans = load_str(&path, &text).unwrap();
+    assert_eq!(plans.len(), 1, "{path}");
+    plans.remove(0)
+}
+
+#[test]
+fn every_option_of_explain_is_read_and_unknown_fields_are_kept() {
+    let explain = load("orders_by_customer_all_options.analyze.json");
+    assert!(explain.planning_time.is_some_and(|ms| ms > 0.0));
+    assert!(explain.execution_time.is_some_and(|ms| ms > 0.0));
+    assert!(explain
+        .settings
+        .contains(&("enable_partition_pruning".to_owned(), "off".to_owned())));
+    assert!(explain
+        .settings
+        .contains(&("work_mem".to_owned(), "16MB".to_owned())));
+    let extra: Vec<&str> = explain.extra.iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(extra, ["Planning", "Triggers"]);
+
+    let graph = &explain.graph;
+    let scan = graph
+        .ids()
+        .find(|&id| graph.node(id).relation_name.as_deref() == Some("orders_p1"))
+        .unwrap();
+    let node = graph.node(scan);
+    assert_eq!(node.node_type, "Seq Scan");
+    assert!(node.parallel_aware);
+    assert_eq!(node.schema.as_deref(), Some("public"));
+    assert_eq!(node.alias.as_deref(), Some("orders_1"));
+    assert!(node
+        .filter
+        .as_deref()
+        .unwrap()
+        .contains("customer_id = 4242"));
+    assert!(node.rows_removed_by_filter.is_some_and(|rows| rows > 0.0));
+    assert!(node.actual_loops.is_some() && node.actual_rows.is_some());
+    assert!(node.buffers.is_present());
+    assert!(!node.output.is_empty());
+    // WAL counters and per-worker details are not typed, but kept verbatim.
+    assert!(node.extra_field("WAL Records").is_some());
+    assert!(node
+        .extra_field("Async Capable")
+        .is_some_and(|raw| raw.get() == "false"));
+}
+
+#[test]
+fn nodes_are_numbered_in_pre_order_with_labelled_edges_and_readable_paths() {
+    let explain = load("orders_join_customers_hash.json");
+    let graph = &explain.graph;
+    let root = graph.root().unwrap();
+    assert_eq!(root.index(), 0);
+    assert_eq!(graph.node(root).node_type, "Hash Join");
+    for id in graph.ids().skip(1) {
+        let parent = graph.parent(id).unwrap();
+        assert!(
+            parent < id,
+            "a parent comes before its children in pre-order"
+        );
+        assert!(graph.children(parent).contains(&id));
+        assert_eq!(
+            graph.relationship(id).map(Relationship::as_str),
+            graph
+                .node(id)
+                .parent_relationship
+                .as_ref()
+                .map(Relationship::as_str)
+        );
+    }
+    let children = graph.children(root);
+    assert_eq!(graph.relationship(children[0]), Some(&Relationship::Outer));
+    assert_eq!(graph.relationship(children[1]), Some(&Relationship::Inner));
+    let partition = graph
+        .ids()
+        .find(|&id| graph.node(id).relation_name.as_deref() == Some("orders_p3"))
+        .unwrap();
+    assert_eq!(graph.relationship(partition), Some(&Relationship::Member));
+    assert_eq!(
+        graph.path(partition),
+        "Hash Join > Append > Seq Scan on orders_p3"
+    );
+    let hash = graph
+        .ids()
+        .find(|&id| graph.node(id).node_type == "Hash")
+        .unwrap();
+    assert_eq!(
+        graph.path(graph.children(hash)[0]),
+        "Hash Join > Hash > Seq Scan on customers"
+    );
+    assert_eq!(graph.inner().edge_count(), graph.len() - 1);
+}
+
+#[test]
+fn labels_follow_explains_text_format() {
+    let explain = load("orders_by_customer_all_partitions.json");
+    let graph = &explain.graph;
+    let labels: Vec<String> = graph.ids().take(3).map(|id| graph.label(id)).collect();
+    assert_eq!(
+        labels,
+        [
+            "Gather",
+            "Parallel Append",
+            "Parallel Seq Scan on orders_p1"
+        ]
+    );
+    let explain = load("customers_by_id_index_scan.json");
+    assert_eq!(
+        explain.graph.label(explain.graph.root().unwrap()),
+        "Index Scan using customers_pkey on customers"
+    );
+}
+
+/// Applies `edit` to every plan node of a JSON plan, iteratively.
+fn edit_nodes(
+    plan: &mut serde_json::Value,
+    edit: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>),
+) {
+    let mut pending = vec![&mut plan[0]["Plan"]];
+    while let Some(node) = pending.pop() {
+        let object = node.as_object_mut().unwrap();
+        edit(object);
+        if let Some(serde_json::Value::Array(children)) = object.get_mut("Plans") {
+            pending.extend(children.iter_mut());
+        }
+    }
+}
+
+#[test]
+fn fields_of_other_server_versions_are_accepted() {
+    let text =
+        fs::read_to_string("tests/fixtures/plans/orders_by_customer_all_partitions.analyze.json")
+            .unwrap();
+    let original = load_str("pg15", &text).unwrap().remove(0);
+
+    // PostgreSQL 18: fractional actual rows, new per-node fields.
+    let mut pg18: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit_nodes(&mut pg18, &|node| {
+        if let Some(rows) = node.get("Actual Rows").and_then(|rows| rows.as_f64()) {
+            node.insert("Actual Rows".into(), serde_json::json!(rows + 0.5));
+        }
+        node.insert("Disabled".into(), serde_json::json!(false));
+        node.insert("Index Searches".into(), serde_json::json!(0));
+    });
+    let parsed = load_str("pg18", &pg18.to_string()).unwrap().remove(0);
+    assert_eq!(parsed.graph.len(), original.graph.len());
+    assert!(parsed
+        .graph
+        .node(parsed.graph.root().unwrap())
+        .extra_field("Disabled")
+        .is_some());
+
+    // PostgreSQL 12: no "Async Capable" (14+), "Subplans Removed" only when above 0.
+    let mut pg12: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit_nodes(&mut pg12, &|node| {
+        node.remove("Async Capable");
+        if node.get("Subplans Removed") == Some(&serde_json::json!(0)) {
+            node.remove("Subplans Removed");
+        }
+    });
+    let parsed = load_str("pg12", &pg12.to_string()).unwrap().remove(0);
+    let config = planlint::rules::Config::default();
+    let rules = |explain: &Explain| -> Vec<String> {
+        planlint::analyze(explain, None, &config)
+            .findings
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
+    };
+    assert_eq!(rules(&parsed), rules(&original));
+}
