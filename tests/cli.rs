@@ -194,6 +194,39 @@ fn every_psql_paste_gives_the_same_findings_as_the_raw_json() {
 }
 
 #[test]
+fn the_text_report_says_how_to_get_unknown_partition_totals() {
+    let note = "partition totals are unknown without a catalog snapshot";
+    planlint()
+        .args(["analyze", "examples/orders-by-id.json"])
+        .assert()
+        .stdout(predicate::str::contains(note));
+    planlint()
+        .args([
+            "analyze",
+            "--catalog",
+            "examples/catalog.json",
+            "examples/orders-by-id.json",
+        ])
+        .assert()
+        .stdout(predicate::str::contains(note).not());
+}
+
+#[test]
+fn the_catalog_snapshot_query_is_printed_for_psql() {
+    let sql = fs::read_to_string("scripts/catalog-snapshot.sql").unwrap();
+    planlint()
+        .args(["catalog", "--sql"])
+        .assert()
+        .code(0)
+        .stdout(sql);
+    planlint()
+        .arg("catalog")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--sql"));
+}
+
+#[test]
 fn several_plans_in_one_file_are_each_reported() {
     let (report, _) = json_report(&["tests/fixtures/paste/two_plans.tuples_only.txt"]);
     let results = report["results"].as_array().unwrap();

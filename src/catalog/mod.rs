@@ -7,3 +7,7 @@
 mod snapshot;
 
 pub use snapshot::{Catalog, CatalogError, Column, Index, PartitionKey, Relation, RelationKind};
+
+/// The read-only query that writes a catalog snapshot as one JSON document, for
+/// `psql -XAt -f` (or `planlint catalog --sql | psql -XAt -d DB > catalog.json`).
+pub const SNAPSHOT_SQL: &str = include_str!("../../scripts/catalog-snapshot.sql");

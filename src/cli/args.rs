@@ -28,6 +28,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Catalog snapshots for `analyze --catalog`.
+    Catalog(CatalogArgs),
 }
 
 /// `planlint analyze`.
@@ -58,6 +60,15 @@ pub struct AnalyzeArgs {
 pub struct RulesArgs {
     /// A rule name or code; without it, all rules are listed.
     pub name: Option<String>,
+}
+
+/// `planlint catalog`.
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Print the read-only SQL query that writes a snapshot:
+    /// `planlint catalog --sql | psql -XAt -d DB > catalog.json`.
+    #[arg(long, required = true)]
+    pub sql: bool,
 }
 
 /// Output formats.

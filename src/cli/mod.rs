@@ -1,7 +1,8 @@
-//! Command-line interface: `planlint analyze`, `planlint rules`.
+//! Command-line interface: `planlint analyze`, `planlint rules`, `planlint catalog`.
 
 mod analyze;
 mod args;
+mod catalog;
 mod rules;
 
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Catalog(args) => catalog::run(&args),
     };
     ExitCode::from(code)
 }

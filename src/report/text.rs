@@ -35,6 +35,18 @@ pub fn render_text(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
             render_finding(&mut out, finding);
         }
     }
+    let totals_unknown = plans
+        .iter()
+        .flat_map(|plan| &plan.analysis.partitions)
+        .any(|scan| scan.partitions_total.is_none());
+    if totals_unknown {
+        out.push_str(&format!(
+            "{} partition totals are unknown without a catalog snapshot (partitions pruned at plan time leave \
+             no trace in a plan): pass --catalog FILE; `planlint catalog --sql | psql -XAt -d DB > catalog.json` \
+             writes one\n",
+            "note:".cyan().bold()
+        ));
+    }
     out.push_str(&summary_line(&Summary::of(plans, failures)));
     out
 }

@@ -70,8 +70,8 @@ fn suggestion(scan: &PartitionScan) -> String {
         ),
         None => format!(
             "Add a predicate on the partition key of {}, comparing the bare key column with constants or parameters. \
-             Pass a catalog snapshot (--catalog FILE, written by `planlint catalog` or scripts/catalog-snapshot.sql) \
-             to get the key and the exact partition count.",
+             Pass a catalog snapshot (--catalog FILE; `planlint catalog --sql | psql -XAt -d DB > catalog.json` \
+             writes one) to get the key and the exact partition count.",
             scan.parent
         ),
     }
