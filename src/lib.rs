@@ -20,6 +20,7 @@
 mod analysis;
 pub mod catalog;
 mod json_error;
+pub mod live;
 mod numbers;
 pub mod partitions;
 pub mod plan;

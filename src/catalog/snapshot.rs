@@ -333,6 +333,42 @@ impl Catalog {
         leaves
     }
 
+    /// The part of the catalog about `tables` (schema, name): those relations, the partitions
+    /// under them and the tables above them.
+    pub fn restricted_to(&self, tables: &[(Option<String>, String)]) -> Catalog {
+        let mut keep = vec![false; self.relations.len()];
+        for (schema, name) in tables {
+            let Some(relation) = self.find(schema.as_deref(), name) else {
+                continue;
+            };
+            let mut current = Some(relation);
+            while let Some(ancestor) = current {
+                if let Some(index) = self.index_of(ancestor) {
+                    keep[index] = true;
+                }
+                current = self.parent_of(ancestor);
+            }
+            let mut pending = self.partitions_of(relation);
+            while let Some(partition) = pending.pop() {
+                if let Some(index) = self.index_of(partition) {
+                    if !keep[index] {
+                        keep[index] = true;
+                        pending.extend(self.partitions_of(partition));
+                    }
+                }
+            }
+        }
+        let relations = self
+            .relations
+            .iter()
+            .zip(keep)
+            .filter(|(_, kept)| *kept)
+            .map(|(relation, _)| relation.clone())
+            .collect();
+        Catalog::new(self.server_version.clone(), relations)
+            .expect("a closed subset keeps every parent")
+    }
+
     fn index_of(&self, relation: &Relation) -> Option<usize> {
         self.by_qualified.get(&relation.qualified_name()).copied()
     }

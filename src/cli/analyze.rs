@@ -2,23 +2,20 @@
 
 use std::io::IsTerminal;
 
-use super::args::{AnalyzeArgs, Format};
-use super::{print_error, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use super::args::AnalyzeArgs;
+use super::output::{finish, record_failure, rule_config};
+use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
-use planlint::report::{render_json, render_text, InputFailure, Summary};
-use planlint::rules::Config;
+use planlint::report::InputFailure;
 use planlint::source::{load, read_input, InputErrorKind};
 use planlint::{analyze, AnalyzedPlan};
 
 /// Runs the analysis and returns the exit code.
 pub fn run(args: &AnalyzeArgs) -> u8 {
-    let mut config = Config::default();
-    for assignment in &args.threshold {
-        if let Err(message) = config.set_threshold(assignment) {
-            print_error(&message);
-            return EXIT_ERROR;
-        }
-    }
+    let config = match rule_config(&args.report) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
     let catalog = match args
         .catalog
         .as_deref()
@@ -55,35 +52,15 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
                     });
                 }
             }
-            Err(error) => {
-                print_error(&error.to_string());
-                failures.push(InputFailure {
-                    source: error.name().to_owned(),
-                    message: error.to_string(),
-                    kind: kind_name(error.kind()).to_owned(),
-                });
-            }
+            Err(error) => record_failure(
+                &mut failures,
+                error.name(),
+                kind_name(error.kind()),
+                error.to_string(),
+            ),
         }
     }
-
-    let report = match args.format {
-        Format::Text => render_text(&plans, &failures),
-        Format::Json => render_json(&plans, &failures),
-    };
-    print!("{report}");
-
-    let summary = Summary::of(&plans, &failures);
-    if !failures.is_empty() {
-        EXIT_ERROR
-    } else if args
-        .fail_on
-        .level()
-        .is_some_and(|level| summary.has_findings_at(level))
-    {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
+    finish(&plans, &failures, &args.report)
 }
 
 fn read_catalog(path: &str, max_bytes: u64) -> Result<Catalog, String> {

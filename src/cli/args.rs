@@ -28,7 +28,9 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
-    /// Catalog snapshots for `analyze --catalog`.
+    /// Explain SQL statements on a live database and analyse their plans.
+    Check(CheckArgs),
+    /// Catalog snapshots for `analyze --catalog`: from a live database, or the query for psql.
     Catalog(CatalogArgs),
 }
 
@@ -41,6 +43,17 @@ pub struct AnalyzeArgs {
     /// A catalog snapshot (JSON) with partitions, keys, indexes and sizes, for exact verdicts.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<String>,
+    /// Refuse inputs larger than this (bytes; K, M, G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub max_input_size: u64,
+    /// How to report.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Options of every command that reports findings.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -50,9 +63,50 @@ pub struct AnalyzeArgs {
     /// Override a rule threshold, e.g. `seq-scan.min_rows=50000` (repeatable; see `planlint rules NAME`).
     #[arg(long, value_name = "RULE.KEY=VALUE")]
     pub threshold: Vec<String>,
-    /// Refuse inputs larger than this (bytes; K, M, G suffixes allowed).
-    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
-    pub max_input_size: u64,
+}
+
+/// How to reach the database: the connection options shared by live commands.
+#[derive(Args, Debug)]
+pub struct DbArgs {
+    /// Connection: a postgresql:// URL or key=value conninfo; else DATABASE_URL, then the libpq
+    /// variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT,
+    /// PGAPPNAME) and ~/.pgpass.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// statement_timeout of every statement planlint sends (e.g. 30s, 500ms, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// lock_timeout of every statement planlint sends.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+}
+
+/// `planlint check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// SQL statements, .sql files, or directories of .sql files.
+    #[arg(value_name = "SQL|PATH")]
+    pub inputs: Vec<String>,
+    /// A file of SQL statements (repeatable); each statement is checked on its own.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Run EXPLAIN (ANALYZE, BUFFERS): executes each statement, in a READ ONLY transaction that
+    /// is rolled back.
+    #[arg(long)]
+    pub analyze: bool,
+    /// With --analyze, also run statements that write (INSERT, UPDATE, DELETE, ...); they are
+    /// still rolled back.
+    #[arg(long, requires = "analyze")]
+    pub allow_writes: bool,
+    /// A value for $1, $2, ... of parameterised statements (repeatable, in order; NULL when absent).
+    #[arg(long = "param", value_name = "VALUE")]
+    pub params: Vec<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// How to report.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// `planlint rules`.
@@ -64,11 +118,22 @@ pub struct RulesArgs {
 
 /// `planlint catalog`.
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["sql", "db"])))]
 pub struct CatalogArgs {
     /// Print the read-only SQL query that writes a snapshot:
     /// `planlint catalog --sql | psql -XAt -d DB > catalog.json`.
-    #[arg(long, required = true)]
+    #[arg(long, conflicts_with = "db")]
     pub sql: bool,
+    /// Write the snapshot here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// Keep only the tables these SQL statements, files or directories touch (with their
+    /// partitions and parents).
+    #[arg(long = "for", value_name = "SQL|PATH")]
+    pub for_queries: Vec<String>,
+    /// Connection options.
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Output formats.
@@ -157,9 +222,54 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("\"{text}\" is too large"))
 }
 
+/// Parses `30s`, `500ms`, `2m`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration like 30s, 500ms or 2m"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        _ => {
+            return Err(format!(
+                "\"{text}\" is not a duration like 30s, 500ms or 2m"
+            ))
+        }
+    };
+    if seconds <= 0.0 || !seconds.is_finite() {
+        return Err(format!("\"{text}\" must be more than zero"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_duration, parse_size};
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(
+            parse_duration("30s"),
+            Ok(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_duration("500ms"),
+            Ok(std::time::Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_duration("2m"),
+            Ok(std::time::Duration::from_secs(120))
+        );
+        assert_eq!(parse_duration("5"), Ok(std::time::Duration::from_secs(5)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
 
     #[test]
     fn sizes_take_binary_suffixes() {

@@ -1,12 +1,62 @@
-//! `planlint catalog --sql`: the query that writes a catalog snapshot, for psql.
+//! `planlint catalog`: a catalog snapshot from a live database, or the query that writes one.
 
 use super::args::CatalogArgs;
-use super::EXIT_CLEAN;
-use planlint::catalog::SNAPSHOT_SQL;
+use super::check::connect_with;
+use super::statements::collect;
+use super::{print_error, EXIT_CLEAN, EXIT_ERROR};
+use planlint::catalog::{Catalog, SNAPSHOT_SQL};
+use planlint::sql::referenced_tables;
 
-/// Prints the snapshot query.
+/// Prints or writes the snapshot.
 pub fn run(args: &CatalogArgs) -> u8 {
-    debug_assert!(args.sql, "clap requires --sql");
-    print!("{SNAPSHOT_SQL}");
-    EXIT_CLEAN
+    if args.sql {
+        print!("{SNAPSHOT_SQL}");
+        return EXIT_CLEAN;
+    }
+    match snapshot(args) {
+        Ok(json) => match &args.output {
+            Some(path) => match std::fs::write(path, json) {
+                Ok(()) => EXIT_CLEAN,
+                Err(error) => {
+                    print_error(&format!("{path}: {error}"));
+                    EXIT_ERROR
+                }
+            },
+            None => {
+                println!("{json}");
+                EXIT_CLEAN
+            }
+        },
+        Err(message) => {
+            print_error(&message);
+            EXIT_ERROR
+        }
+    }
+}
+
+fn snapshot(args: &CatalogArgs) -> Result<String, String> {
+    let mut tables = Vec::new();
+    if !args.for_queries.is_empty() {
+        let (statements, unreadable) = collect(&args.for_queries, &[]);
+        if let Some(input) = unreadable.first() {
+            return Err(input.message.clone());
+        }
+        for statement in &statements {
+            tables.extend(
+                referenced_tables(&statement.text)
+                    .map_err(|error| format!("{}: {error}", statement.source))?,
+            );
+        }
+    }
+    let mut session = connect_with(&args.db, false)?;
+    let text = session
+        .catalog_snapshot()
+        .map_err(|error| error.to_string())?;
+    let catalog = Catalog::from_json(session.target(), &text).map_err(|error| error.to_string())?;
+    let catalog = if args.for_queries.is_empty() {
+        catalog
+    } else {
+        catalog.restricted_to(&tables)
+    };
+    Ok(catalog.to_json())
 }

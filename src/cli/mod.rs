@@ -1,9 +1,12 @@
-//! Command-line interface: `planlint analyze`, `planlint rules`, `planlint catalog`.
+//! Command-line interface: `planlint analyze`, `check`, `catalog`, `rules`.
 
 mod analyze;
 mod args;
 mod catalog;
+mod check;
+mod output;
 mod rules;
+mod statements;
 
 use std::process::ExitCode;
 
@@ -25,6 +28,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Catalog(args) => catalog::run(&args),
     };
     ExitCode::from(code)

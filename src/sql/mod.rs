@@ -1,9 +1,13 @@
-//! What SQL text says: expressions from plans (filters) and, later, the query itself.
+//! What SQL text says: expressions from plans (filters), and the statements planlint sends.
 
 mod create_index;
 mod ident;
 mod predicates;
+mod split;
+mod statement;
 
 pub use create_index::{create_index, create_partitioned_index, index_name, TableRef};
 pub use ident::{qualify, quote_ident};
 pub use predicates::{index_columns, IndexColumns, IndexKey};
+pub use split::{split_statements, ScriptStatement};
+pub use statement::{check_statement, referenced_tables, CheckedStatement, TableName};

@@ -1,0 +1,102 @@
+//! Gathers the statements `check` and `catalog --for` work on: SQL given on the command line,
+//! `.sql` files, and directories of them.
+
+use std::path::{Path, PathBuf};
+
+use planlint::sql::split_statements;
+
+/// A statement and where it came from.
+pub struct SourcedStatement {
+    /// `file.sql:12:1`, or `<argument 2>` for SQL given on the command line.
+    pub source: String,
+    /// The statement text.
+    pub text: String,
+}
+
+/// An input that could not be read: its name and a one-line error.
+pub struct Unreadable {
+    /// The path as given.
+    pub source: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Collects statements. A positional input that names an existing file or directory is read
+/// as SQL files; one that ends in `.sql` but does not exist is an error; anything else is one
+/// SQL statement (a string holding several is refused later, never split).
+pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, Vec<Unreadable>) {
+    let mut statements = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    for (index, input) in inputs.iter().enumerate() {
+        let path = Path::new(input);
+        if path.exists() {
+            paths.push(path.to_path_buf());
+        } else if input.ends_with(".sql") {
+            unreadable.push(Unreadable {
+                source: input.clone(),
+                message: format!("{input}: no such file"),
+            });
+        } else {
+            statements.push(SourcedStatement {
+                source: format!("<argument {}>", index + 1),
+                text: input.clone(),
+            });
+        }
+    }
+    for file in sql_files(paths, &mut unreadable) {
+        let name = file.display().to_string();
+        match std::fs::read_to_string(&file) {
+            Ok(script) => {
+                statements.extend(split_statements(&script).into_iter().map(|statement| {
+                    SourcedStatement {
+                        source: format!("{name}:{}:{}", statement.line, statement.column),
+                        text: statement.text,
+                    }
+                }))
+            }
+            Err(error) => unreadable.push(Unreadable {
+                message: format!("{name}: {error}"),
+                source: name,
+            }),
+        }
+    }
+    (statements, unreadable)
+}
+
+/// Files as given, and the `.sql` files under directories (sorted, at any depth).
+fn sql_files(paths: Vec<PathBuf>, unreadable: &mut Vec<Unreadable>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path);
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut pending = vec![path];
+        while let Some(dir) = pending.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(error) => {
+                    let source = dir.display().to_string();
+                    unreadable.push(Unreadable {
+                        message: format!("{source}: {error}"),
+                        source,
+                    });
+                    continue;
+                }
+            };
+            for entry in entries.flatten() {
+                let entry_path = entry.path();
+                if entry_path.is_dir() {
+                    pending.push(entry_path);
+                } else if entry_path.extension().is_some_and(|ext| ext == "sql") {
+                    found.push(entry_path);
+                }
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    files
+}

@@ -1,0 +1,110 @@
+//! Errors of live mode, each one line naming the server or statement and what went wrong, and
+//! never a password (planlint never puts it in a message, and the server never sends it).
+
+use std::fmt;
+
+/// What kind of failure, for the report and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveErrorKind {
+    /// Connection parameters or TLS setup are wrong.
+    Setup,
+    /// The server could not be reached, or refused the connection or the login.
+    Connect,
+    /// The statement ran past `statement_timeout` or `lock_timeout`.
+    Timeout,
+    /// The connection broke while a statement ran.
+    Lost,
+    /// The server refused for lack of a privilege.
+    Permission,
+    /// planlint refused to send the statement, or the server refused a write in a read-only
+    /// transaction.
+    Refused,
+    /// The statement failed for another reason (a syntax error, a missing table, ...).
+    Statement,
+}
+
+/// A live-mode error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveError {
+    kind: LiveErrorKind,
+    message: String,
+}
+
+impl LiveError {
+    /// A bad connection setting or TLS file.
+    pub fn setup(target: &str, message: String) -> Self {
+        Self {
+            kind: LiveErrorKind::Setup,
+            message: format!("{target}: {message}"),
+        }
+    }
+
+    /// A statement planlint will not send.
+    pub fn refused(message: String) -> Self {
+        Self {
+            kind: LiveErrorKind::Refused,
+            message,
+        }
+    }
+
+    /// An error of the postgres client or the server.
+    pub fn from_postgres(target: &str, error: &postgres::Error) -> Self {
+        let one_line = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(db) = error.as_db_error() {
+            let code = db.code().code();
+            let kind = match code {
+                "57014" | "55P03" => LiveErrorKind::Timeout,
+                "42501" => LiveErrorKind::Permission,
+                "25006" => LiveErrorKind::Refused,
+                "28000" | "28P01" | "3D000" | "53300" | "57P03" => LiveErrorKind::Connect,
+                "57P01" | "57P02" => LiveErrorKind::Lost,
+                _ => LiveErrorKind::Statement,
+            };
+            let hint = match code {
+                "25006" => " (the statement writes, perhaps through a function; --allow-writes runs it in a transaction that is rolled back)",
+                "57014" => " (raise --timeout to wait longer)",
+                _ => "",
+            };
+            return Self {
+                kind,
+                message: one_line(format!(
+                    "{}: {} [SQLSTATE {code}]{hint}",
+                    target,
+                    db.message()
+                )),
+            };
+        }
+        let kind = if error.is_closed() {
+            LiveErrorKind::Lost
+        } else {
+            LiveErrorKind::Connect
+        };
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        Self {
+            kind,
+            message: one_line(format!("{target}: {text}")),
+        }
+    }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> LiveErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LiveError {}

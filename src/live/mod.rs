@@ -1,0 +1,18 @@
+//! Live mode: plans and catalog facts fetched from a running PostgreSQL, safely enough to point
+//! at a production replica.
+//!
+//! - One statement at a time, checked with sqlparser and sent through the extended protocol,
+//!   which the server refuses to run more than one statement through.
+//! - Plain EXPLAIN by default; `EXPLAIN ANALYZE` only on request, inside a transaction that is
+//!   READ ONLY (unless writes were explicitly allowed) and always rolled back.
+//! - `statement_timeout` and `lock_timeout` set locally in each transaction, so they hold behind
+//!   PgBouncer in transaction pooling too; `application_name=planlint`.
+
+mod conninfo;
+mod error;
+mod session;
+mod tls;
+
+pub use conninfo::{resolve, ConnParams, Environment, ProcessEnvironment, SslMode};
+pub use error::{LiveError, LiveErrorKind};
+pub use session::{ExplainMode, Session, SessionOptions};

@@ -1,0 +1,242 @@
+//! One connection to a live server and the only statements planlint sends through it: every
+//! EXPLAIN runs inside its own transaction, READ ONLY unless writes were allowed, with local
+//! statement and lock timeouts, and is always rolled back.
+
+use std::path::Path;
+use std::time::Duration;
+
+use postgres::types::{FromSql, Type};
+use postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::conninfo::{ConnParams, SslMode};
+use super::error::LiveError;
+use super::tls::client_config;
+use crate::sql::CheckedStatement;
+
+/// The name planlint's prepared statement takes for the length of one transaction.
+const PREPARED_NAME: &str = "planlint_statement";
+
+/// Limits and permissions of the session.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// `statement_timeout` of every statement planlint sends.
+    pub statement_timeout: Duration,
+    /// `lock_timeout` of every statement planlint sends.
+    pub lock_timeout: Duration,
+    /// Whether EXPLAIN ANALYZE may run statements that write (still rolled back).
+    pub allow_writes: bool,
+}
+
+/// What EXPLAIN should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainMode {
+    /// Plan only: nothing is executed.
+    Plan,
+    /// `EXPLAIN (ANALYZE, BUFFERS)`: the statement runs, inside a transaction rolled back.
+    Analyze,
+}
+
+/// A connected session.
+pub struct Session {
+    client: Client,
+    options: SessionOptions,
+    target: String,
+}
+
+/// EXPLAIN's result column (type `json`) as text, ready for planlint's parser.
+struct JsonText(String);
+
+impl<'a> FromSql<'a> for JsonText {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Self(std::str::from_utf8(raw)?.to_owned()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(*ty, Type::JSON | Type::TEXT | Type::VARCHAR)
+    }
+}
+
+impl Session {
+    /// Connects with the given parameters; `home` locates `~/.postgresql/root.crt`.
+    pub fn connect(
+        params: &ConnParams,
+        home: Option<&Path>,
+        options: SessionOptions,
+    ) -> Result<Self, LiveError> {
+        let target = params.to_string();
+        let mut config = Config::new();
+        if params.host.starts_with('/') {
+            config.host_path(&params.host);
+        } else {
+            config.host(&params.host);
+        }
+        config
+            .port(params.port)
+            .user(&params.user)
+            .dbname(&params.dbname)
+            .application_name(&params.application_name);
+        if let Some(password) = &params.password {
+            config.password(password);
+        }
+        if params.connect_timeout > 0 {
+            config.connect_timeout(Duration::from_secs(params.connect_timeout));
+        }
+        config.ssl_mode(match params.sslmode {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
+        });
+        let tls =
+            client_config(params, home).map_err(|message| LiveError::setup(&target, message))?;
+        let client = match tls {
+            None => config.connect(NoTls),
+            Some(tls) => config.connect(MakeRustlsConnect::new(tls)),
+        }
+        .map_err(|error| LiveError::from_postgres(&target, &error))?;
+        Ok(Self {
+            client,
+            options,
+            target,
+        })
+    }
+
+    /// `user@host:port/db`, for messages.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Runs EXPLAIN (FORMAT JSON) on one checked statement and returns the plan text.
+    ///
+    /// A statement with `$n` placeholders is prepared and explained as `EXECUTE` of its generic
+    /// plan (`plan_cache_mode = force_generic_plan`), with `values` for the parameters (NULL
+    /// where none is given), so start-up pruning shows as it would for the application.
+    pub fn explain(
+        &mut self,
+        statement: &CheckedStatement,
+        mode: ExplainMode,
+        values: &[String],
+    ) -> Result<String, LiveError> {
+        if mode == ExplainMode::Analyze {
+            if let (Some(writes), false) = (&statement.writes, self.options.allow_writes) {
+                return Err(LiveError::refused(format!(
+                    "--analyze would run a statement that writes ({writes}); refused without --allow-writes \
+                     (which runs it in a transaction that is rolled back)"
+                )));
+            }
+        }
+        let options = match mode {
+            ExplainMode::Plan => "FORMAT JSON",
+            ExplainMode::Analyze => "ANALYZE, BUFFERS, FORMAT JSON",
+        };
+        let read_only = mode == ExplainMode::Plan || !self.options.allow_writes;
+        let (statement_timeout, lock_timeout) = self.timeouts();
+        let target = self.target.clone();
+        let mut transaction = self
+            .client
+            .build_transaction()
+            .read_only(read_only)
+            .start()
+            .map_err(|error| LiveError::from_postgres(&target, &error))?;
+        transaction
+            .batch_execute(&format!(
+                "SET LOCAL statement_timeout = {statement_timeout}; SET LOCAL lock_timeout = {lock_timeout}"
+            ))
+            .map_err(|error| LiveError::from_postgres(&target, &error))?;
+        let result = if statement.parameters == 0 {
+            // The extended protocol takes exactly one statement: a second one is refused by the
+            // server even if the check before ever let it through.
+            query_plan(
+                &mut transaction,
+                &format!("EXPLAIN ({options}) {}", statement.text),
+            )
+        } else {
+            explain_generic(&mut transaction, statement, options, values)
+        };
+        let rollback = transaction.rollback();
+        let plan = result.map_err(|error| LiveError::from_postgres(&target, &error))?;
+        rollback.map_err(|error| LiveError::from_postgres(&target, &error))?;
+        Ok(plan)
+    }
+
+    /// Runs the catalog snapshot query and returns its JSON document.
+    pub fn catalog_snapshot(&mut self) -> Result<String, LiveError> {
+        let (statement_timeout, lock_timeout) = self.timeouts();
+        let target = self.target.clone();
+        let run = |client: &mut Client| -> Result<String, postgres::Error> {
+            let mut transaction = client.build_transaction().read_only(true).start()?;
+            transaction.batch_execute(&format!(
+                "SET LOCAL statement_timeout = {statement_timeout}; SET LOCAL lock_timeout = {lock_timeout}"
+            ))?;
+            let text = query_plan(&mut transaction, crate::catalog::SNAPSHOT_SQL)?;
+            transaction.rollback()?;
+            Ok(text)
+        };
+        run(&mut self.client).map_err(|error| LiveError::from_postgres(&target, &error))
+    }
+
+    fn timeouts(&self) -> (u128, u128) {
+        (
+            self.options.statement_timeout.as_millis(),
+            self.options.lock_timeout.as_millis(),
+        )
+    }
+}
+
+/// Runs a query that returns one text or json value (EXPLAIN, the snapshot query).
+fn query_plan(
+    transaction: &mut postgres::Transaction<'_>,
+    sql: &str,
+) -> Result<String, postgres::Error> {
+    let rows = transaction.query_typed(sql, &[])?;
+    let mut text = String::new();
+    for row in rows {
+        text.push_str(&row.try_get::<_, JsonText>(0)?.0);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// EXPLAIN EXECUTE of the statement's generic plan. PREPARE outlives a rollback, so the
+/// statement is deallocated inside the transaction, also when EXPLAIN fails (a savepoint
+/// keeps the transaction usable for that).
+fn explain_generic(
+    transaction: &mut postgres::Transaction<'_>,
+    statement: &CheckedStatement,
+    options: &str,
+    values: &[String],
+) -> Result<String, postgres::Error> {
+    transaction.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")?;
+    transaction.query_typed(
+        &format!("PREPARE {PREPARED_NAME} AS {}", statement.text),
+        &[],
+    )?;
+    transaction.batch_execute("SAVEPOINT planlint_explain")?;
+    let arguments: Vec<String> = (0..statement.parameters)
+        .map(|index| {
+            values
+                .get(index)
+                .map_or_else(|| "NULL".to_owned(), |value| quote_literal(value))
+        })
+        .collect();
+    let explained = query_plan(
+        transaction,
+        &format!(
+            "EXPLAIN ({options}) EXECUTE {PREPARED_NAME}({})",
+            arguments.join(", ")
+        ),
+    );
+    if explained.is_err() {
+        transaction.batch_execute("ROLLBACK TO SAVEPOINT planlint_explain")?;
+    }
+    transaction.batch_execute(&format!("DEALLOCATE {PREPARED_NAME}"))?;
+    explained
+}
+
+/// `it's` -> `'it''s'`: a parameter value as an SQL literal of unknown type, which EXECUTE
+/// casts to the parameter's type.
+fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
