@@ -22,7 +22,9 @@
 #   tests/fixtures/plans/NAME.sql            the query (description comments + statements)
 #   tests/fixtures/plans/NAME.json           EXPLAIN (FORMAT JSON) ...
 #   tests/fixtures/plans/NAME.analyze.json   EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ...
-# plus psql paste variants (tests/fixtures/paste/), one catalog snapshot per database
+# plus psql paste variants (tests/fixtures/paste/: plans of three of those queries in every psql
+# layout and EXPLAIN format the tests read, one file per variant, listed in the README.md written
+# there), one catalog snapshot per database
 # (scripts/catalog-snapshot.sql -> tests/fixtures/catalog.json for postgres,
 # tests/fixtures/catalog-events.json for events) and examples/.
 # Every captured plan is checked against the "expect" lines of its query file; any failed
@@ -227,43 +229,138 @@ for f in "${query_files[@]}"; do
 done
 for f in "${main_files[@]}"; do capture "$f"; done
 
-# psql paste variants of the orders-by-customer plan, as people copy them from a terminal or a
-# GUI, plus two plans back to back and a text-format plan (for error-message tests).
+# psql paste variants (tests/fixtures/paste/): plans of the fixture queries as psql prints them in
+# its many layouts, as people copy them from a terminal or a GUI. Every file is written by
+# paste_variant or paste_row, which also add its row to the generated README, so the README
+# documents exactly the files written (checked below).
 log "capturing paste variants"
-parse_query_file "$queries_dir/orders_by_customer_all_partitions.sql"
-customer_stmt=$q_stmt
-parse_query_file "$queries_dir/orders_by_id_between_two_partitions.sql"
-between_stmt=$q_stmt
 p=$stage/paste
-"${psql[@]}" -c "EXPLAIN (FORMAT JSON) $customer_stmt" >"$p/orders_by_customer.aligned.txt"
-"${psql[@]}" -A -c "EXPLAIN (FORMAT JSON) $customer_stmt" >"$p/orders_by_customer.unaligned.txt"
-"${psql[@]}" -At -c "EXPLAIN (FORMAT JSON) $customer_stmt" >"$p/orders_by_customer.tuples_only.txt"
-"${psql[@]}" -x -c "EXPLAIN (FORMAT JSON) $customer_stmt" >"$p/orders_by_customer.expanded.txt"
-"${psql[@]}" --csv -c "EXPLAIN (FORMAT JSON) $customer_stmt" >"$p/orders_by_customer.csv"
-{
-    "${psql[@]}" -At -c "EXPLAIN (FORMAT JSON) $customer_stmt"
-    "${psql[@]}" -At -c "EXPLAIN (FORMAT JSON) $between_stmt"
-} >"$p/two_plans.tuples_only.txt"
-"${psql[@]}" -c "EXPLAIN $customer_stmt" >"$p/orders_by_customer.text_format.txt"
-add_checks "$p/orders_by_customer.tuples_only.txt" "paste/orders_by_customer.tuples_only.txt" \
-    "plan->0->'Plan'->>'Node Type' = 'Gather'"
-cat >"$p/README.md" <<EOF
+readme=$p/README.md
+# paste_source FIXTURE — the query whose plan the next variants show (sets paste_stmt).
+paste_source() {
+    parse_query_file "$queries_dir/$1.sql"
+    [[ $q_db == postgres && ${#q_setup[@]} -eq 0 ]] \
+        || die "$1: paste variants need a query on database postgres without setup statements"
+    paste_stmt=$q_stmt
+}
+# paste_section TITLE TEXT — a README section: heading, text, then the head of its table.
+paste_section() {
+    printf '\n## %s\n\n%s\n\n| file | psql command | what it shows |\n|------|--------------|---------------|\n' \
+        "$1" "$2" >>"$readme"
+}
+# paste_row FILE COMMAND DESCRIPTION — a README row (COMMAND is shown as code).
+paste_row() {
+    [[ -s $p/$1 ]] || die "paste/$1 was not written"
+    printf '| `%s` | `%s` | %s |\n' "$1" "$2" "$3" >>"$readme"
+}
+# paste_variant FILE PSQL-OPTIONS EXPLAIN-OPTIONS TIMES DESCRIPTION — one psql run,
+# `psql -X PSQL-OPTIONS -c "EXPLAIN (EXPLAIN-OPTIONS) <paste_stmt>"` with that -c given TIMES
+# times (one run printing TIMES results), into paste/FILE; plus its README row. PSQL-OPTIONS are
+# word-split. The client encoding is pinned (UTF8) so that widths never depend on the locale.
+paste_variant() {
+    local file=$1 opts=$2 explain_opts=$3 times=$4 desc=$5 sql shown i
+    local -a args=()
+    read -r -a args <<<"$opts"
+    sql="EXPLAIN${explain_opts:+ ($explain_opts)}"
+    shown="psql -X${opts:+ $opts}"
+    for ((i = 0; i < times; i++)); do
+        args+=(-c "$sql $paste_stmt")
+        shown+=" -c \"$sql ...\""
+    done
+    PGCLIENTENCODING=UTF8 "${psql[@]}" "${args[@]}" >"$p/$file"
+    paste_row "$file" "$shown" "$desc"
+}
+
+cat >"$readme" <<'EOF'
 # psql paste variants (generated)
 
-Written by \`scripts/capture-fixtures.sh\`; do not edit. All show the plain
-\`EXPLAIN (FORMAT JSON)\` plan of \`tests/fixtures/plans/orders_by_customer_all_partitions.sql\`
-(the same plan as \`tests/fixtures/plans/orders_by_customer_all_partitions.json\`), as printed by:
-
-| file | command |
-|------|---------|
-| \`orders_by_customer.aligned.txt\` | \`psql -X -c "EXPLAIN (FORMAT JSON) ..."\` (default aligned output: \`QUERY PLAN\` header, dashed rule, \`+\` continuation marks, \`(1 row)\` footer) |
-| \`orders_by_customer.unaligned.txt\` | \`psql -X -A -c ...\` (unaligned, with header and footer) |
-| \`orders_by_customer.tuples_only.txt\` | \`psql -X -At -c ...\` (the bare JSON) |
-| \`orders_by_customer.expanded.txt\` | \`psql -X -x -c ...\` (expanded: \`-[ RECORD 1 ]\` and \`QUERY PLAN | ...\`) |
-| \`orders_by_customer.csv\` | \`psql -X --csv -c ...\` (CSV-quoted, like pgAdmin/DBeaver copies) |
-| \`two_plans.tuples_only.txt\` | two \`psql -X -At\` outputs concatenated: the plan above, then \`orders_by_id_between_two_partitions\` |
-| \`orders_by_customer.text_format.txt\` | \`psql -X -c "EXPLAIN ..."\` (text format, not JSON: for the error-message test) |
+Written by `scripts/capture-fixtures.sh`; do not edit. Each file is what psql printed, byte for
+byte (trailing spaces and final blank lines included), for the plain `EXPLAIN` of a fixture query
+(`scripts/fixtures-queries/NAME.sql`, copied to `tests/fixtures/plans/NAME.sql`); its
+`FORMAT JSON` plan is `tests/fixtures/plans/NAME.json`, which every JSON variant must load as.
+`...` in a command stands for the fixture's query. psql runs with `-X` (no psqlrc) and
+`PGCLIENTENCODING=UTF8`, with output to a file (no pager).
 EOF
+
+paste_source orders_by_customer_all_partitions
+paste_section "orders_by_customer.* (and two_plans.tuples_only.txt)" \
+    "The Gather over a Parallel Append of 8 Parallel Seq Scans of \`orders_by_customer_all_partitions\`: a realistic plan of some size, in the common layouts (read by \`tests/cli.rs\` and \`tests/source_unwrap.rs\`)."
+paste_variant orders_by_customer.aligned.txt "" "FORMAT JSON" 1 \
+    "default aligned output: \`QUERY PLAN\` header, dashed rule, \`+\` continuation marks, \`(1 row)\` footer"
+paste_variant orders_by_customer.unaligned.txt "-A" "FORMAT JSON" 1 "unaligned, with header and footer"
+paste_variant orders_by_customer.tuples_only.txt "-At" "FORMAT JSON" 1 "the bare JSON"
+paste_variant orders_by_customer.expanded.txt "-x" "FORMAT JSON" 1 \
+    "expanded: \`-[ RECORD 1 ]\` and \`QUERY PLAN \\| ...\`"
+paste_variant orders_by_customer.csv "--csv" "FORMAT JSON" 1 "CSV-quoted, like pgAdmin/DBeaver copies"
+paste_variant orders_by_customer.text_format.txt "" "" 1 "text format, not JSON: for the error-message tests"
+add_checks "$p/orders_by_customer.tuples_only.txt" "paste/orders_by_customer.tuples_only.txt" \
+    "plan->0->'Plan'->>'Node Type' = 'Gather'"
+customer_stmt=$paste_stmt
+parse_query_file "$queries_dir/orders_by_id_between_two_partitions.sql"
+{
+    PGCLIENTENCODING=UTF8 "${psql[@]}" -At -c "EXPLAIN (FORMAT JSON) $customer_stmt"
+    PGCLIENTENCODING=UTF8 "${psql[@]}" -At -c "EXPLAIN (FORMAT JSON) $q_stmt"
+} >"$p/two_plans.tuples_only.txt"
+paste_row two_plans.tuples_only.txt 'psql -X -At -c "EXPLAIN (FORMAT JSON) ..."' \
+    "two such outputs concatenated: the plan above, then \`orders_by_id_between_two_partitions\`"
+
+paste_source countries_by_name_tiny_seq_scan
+paste_section "countries_by_name.*" \
+    "The one-node plan (a Seq Scan with a Filter) of \`countries_by_name_tiny_seq_scan\` in every psql layout: border 0, 1 and 2, ASCII and unicode line styles, tuples only, unaligned, expanded, CSV, and the other EXPLAIN formats. Small, so that \`tests/source_unwrap.rs\` can cut and edit each at every character."
+paste_variant countries_by_name.aligned.txt "" "FORMAT JSON" 1 \
+    "default aligned output (border 1): centred \`QUERY PLAN\` header, dashed rule, \`+\` continuation marks, \`(1 row)\` footer, blank line"
+paste_variant countries_by_name.aligned_border0.txt "-P border=0" "FORMAT JSON" 1 \
+    "aligned, border 0: no margin before the JSON"
+paste_variant countries_by_name.aligned_border2.txt "-P border=2" "FORMAT JSON" 1 \
+    "aligned, border 2: \`+---+\` rules and \`\\| ... \\|\` frame"
+paste_variant countries_by_name.aligned_unicode.txt "-P linestyle=unicode" "FORMAT JSON" 1 \
+    "aligned, unicode line style: \`─\` rule, \`↵\` continuation marks"
+paste_variant countries_by_name.aligned_unicode_border2.txt "-P linestyle=unicode -P border=2" "FORMAT JSON" 1 \
+    "aligned, unicode, border 2: box-drawing frame (\`┌─┐\`, \`│\`, \`├─┤\`, \`└─┘\`)"
+paste_variant countries_by_name.aligned_tuples_only.txt "-t" "FORMAT JSON" 1 \
+    "aligned tuples only: \`+\` marks and margin, no header or footer"
+paste_variant countries_by_name.unaligned.txt "-A" "FORMAT JSON" 1 \
+    "unaligned: the JSON between \`QUERY PLAN\` and \`(1 row)\`"
+paste_variant countries_by_name.twice.tuples_only.txt "-At" "FORMAT JSON" 2 \
+    "the bare JSON twice, back to back (two results of one psql run)"
+paste_variant countries_by_name.expanded.txt "-x" "FORMAT JSON" 1 \
+    "expanded (border 1): \`-[ RECORD 1 ]---\` header, \`QUERY PLAN \\| \` and \`           \\| \` prefixes"
+paste_variant countries_by_name.expanded_border0.txt "-x -P border=0" "FORMAT JSON" 1 \
+    "expanded, border 0: \`* Record 1\` header, \`QUERY PLAN \` prefix, no separator"
+paste_variant countries_by_name.expanded_border2.txt "-x -P border=2" "FORMAT JSON" 1 \
+    "expanded, border 2: \`+-[ RECORD 1 ]---+\` and \`\\| QUERY PLAN \\| ... \\|\` frame"
+paste_variant countries_by_name.expanded_unicode_border2.txt "-x -P linestyle=unicode -P border=2" "FORMAT JSON" 1 \
+    "expanded, unicode, border 2: \`┌─[ RECORD 1 ]─┐\` and \`│ QUERY PLAN │ ... ↵│\`"
+paste_variant countries_by_name.expanded_unaligned.txt "-x -A" "FORMAT JSON" 1 \
+    "expanded unaligned: \`QUERY PLAN\\|[\` then the JSON"
+paste_variant countries_by_name.expanded_tuples_only.txt "-x -t" "FORMAT JSON" 1 \
+    "expanded tuples only: \`QUERY PLAN \\| \` prefixes, no record header"
+paste_variant countries_by_name.csv "--csv" "FORMAT JSON" 1 \
+    "CSV: \`QUERY PLAN\` header, then the plan as one quoted cell with its quotes doubled"
+paste_variant countries_by_name.expanded.csv "-x --csv" "FORMAT JSON" 1 \
+    "expanded CSV: \`QUERY PLAN,\"[\` then the quoted cell"
+paste_variant countries_by_name.text_format_costs_off.txt "" "COSTS OFF" 1 \
+    "text format without costs: only the node name shows it is a plan (refused, with the fix)"
+paste_variant countries_by_name.yaml_format.txt "" "FORMAT YAML" 1 "YAML format (refused, with the fix)"
+paste_variant countries_by_name.xml_format.txt "" "FORMAT XML" 1 "XML format (refused, with the fix)"
+
+paste_source products_join_customers_quoted_filter
+paste_section "products_join_customers.*" \
+    "The Nested Loop (Seq Scan on products, Index Scan on customers) of \`products_join_customers_quoted_filter\`, whose Filter \`(name = 'a\"b\\c'::text)\` holds a double quote and a backslash: JSON escapes them, aligned output keeps the escapes, CSV doubles the quotes."
+paste_variant products_join_customers.aligned.txt "" "FORMAT JSON" 1 "default aligned output"
+paste_variant products_join_customers.aligned_twice.txt "" "FORMAT JSON" 2 \
+    "two aligned results of one psql run, each with header, footer and blank line"
+paste_variant products_join_customers.expanded.txt "-x" "FORMAT JSON" 1 "expanded"
+paste_variant products_join_customers.csv "--csv" "FORMAT JSON" 1 \
+    "CSV: the Filter's \`\\\"\` becomes \`\\\"\"\`"
+paste_variant products_join_customers.text_format_analyze.txt "" "ANALYZE, TIMING OFF, SUMMARY OFF" 1 \
+    "text-format EXPLAIN ANALYZE: \`(actual rows=... loops=...)\`, \`(never executed)\`; no timings or summary, so it is the same on every run (refused, with the fix)"
+
+# Every file is documented, and nothing else is.
+for f in "$p"/*; do
+    f=${f##*/}
+    [[ $f == README.md ]] || grep -qF "| \`$f\` |" "$readme" || die "paste/$f is not in paste/README.md"
+done
 
 log "capturing the catalog snapshot"
 "${psql[@]}" -At -f "$here/catalog-snapshot.sql" >"$stage/catalog.json"
