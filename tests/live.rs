@@ -332,3 +332,108 @@ fn the_live_catalog_snapshot_gives_offline_analysis_the_same_verdict() {
             "scanned 8 of 8 partitions of orders (RANGE on order_id)",
         ));
 }
+
+#[test]
+fn a_missing_privilege_is_one_line_and_the_rest_of_the_batch_is_still_reported() {
+    let Some(url) = database_url() else { return };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'planlint_limited') THEN
+                     CREATE ROLE planlint_limited LOGIN;
+                 END IF;
+             END $$;
+             GRANT SELECT ON customers TO planlint_limited;
+             REVOKE SELECT ON orders FROM planlint_limited;
+             REVOKE SELECT ON pg_catalog.pg_inherits FROM PUBLIC;",
+        )
+        .unwrap();
+    let limited: String = url
+        .split_whitespace()
+        .map(|pair| {
+            if pair.starts_with("user=") {
+                "user=planlint_limited"
+            } else {
+                pair
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (report, code, stderr) = check_json(
+        &limited,
+        &[
+            "SELECT * FROM customers WHERE id = 5",
+            "SELECT * FROM orders WHERE customer_id = 1",
+        ],
+    );
+    admin
+        .batch_execute("GRANT SELECT ON pg_catalog.pg_inherits TO PUBLIC")
+        .unwrap();
+    assert_eq!(code, 2);
+    assert_eq!(
+        report["summary"]["plans"], 1,
+        "the statement it may read is still checked"
+    );
+    let kinds: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["catalog", "permission"], "{stderr}");
+    assert!(
+        stderr.contains("permission denied for table pg_inherits"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("permission denied for table orders"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+}
+
+#[test]
+fn a_server_gone_mid_query_is_one_line_and_exit_2() {
+    let Some(url) = database_url() else { return };
+    let killer_url = url.clone();
+    let killer = std::thread::spawn(move || {
+        let mut admin = postgres::Client::connect(&killer_url, postgres::NoTls).unwrap();
+        for _ in 0..50 {
+            std::thread::sleep(Duration::from_millis(100));
+            let killed: i64 = admin
+                .query_one(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                     WHERE application_name = 'planlint' AND query LIKE '%planlint_gone_marker%'",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            if killed > 0 {
+                return;
+            }
+        }
+        panic!("the statement never showed up in pg_stat_activity");
+    });
+    let (report, code, stderr) = check_json(
+        &url,
+        &[
+            "--analyze",
+            "SELECT pg_sleep(10), 'planlint_gone_marker'",
+            "SELECT * FROM customers WHERE id = 5",
+        ],
+    );
+    killer.join().unwrap();
+    assert_eq!(code, 2);
+    assert!(stderr.contains("terminating connection"), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|line| line.starts_with("planlint: error: ")),
+        "{stderr}"
+    );
+    assert_eq!(
+        report["summary"]["failed_inputs"], 2,
+        "the rest of the batch fails on the lost connection: {stderr}"
+    );
+}
