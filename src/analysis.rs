@@ -29,6 +29,27 @@ pub struct AnalyzedPlan {
 
 /// Analyses one plan with optional catalog facts and the rules' settings.
 pub fn analyze(explain: &Explain, catalog: Option<&Catalog>, config: &Config) -> Analysis {
+    analyze_with(explain, None, catalog, config)
+}
+
+/// Analyses the generic plan of a parameterised statement next to a custom plan made for its
+/// parameter values, so rules can tell what prunes only when the values are literals.
+pub fn analyze_generic(
+    generic: &Explain,
+    custom: &Explain,
+    catalog: Option<&Catalog>,
+    config: &Config,
+) -> Analysis {
+    let custom_partitions = partition_scans(&custom.graph, catalog);
+    analyze_with(generic, Some(&custom_partitions), catalog, config)
+}
+
+fn analyze_with(
+    explain: &Explain,
+    literal_partitions: Option<&[PartitionScan]>,
+    catalog: Option<&Catalog>,
+    config: &Config,
+) -> Analysis {
     let partitions = partition_scans(&explain.graph, catalog);
     let sites = scan_sites(&explain.graph, &partitions);
     let context = Context {
@@ -37,6 +58,7 @@ pub fn analyze(explain: &Explain, catalog: Option<&Catalog>, config: &Config) ->
         catalog,
         partitions: &partitions,
         sites: &sites,
+        literal_partitions,
     };
     let findings = run_rules(&context, config);
     Analysis {

@@ -437,3 +437,54 @@ fn a_server_gone_mid_query_is_one_line_and_exit_2() {
         "the rest of the batch fails on the lost connection: {stderr}"
     );
 }
+
+#[test]
+fn statements_that_prune_only_with_literal_values_are_flagged() {
+    let Some(url) = database_url() else { return };
+    let (report, code, stderr) = check_json(
+        &url,
+        &[
+            "--param",
+            "{123,456}",
+            "SELECT * FROM orders WHERE order_id = ANY($1)",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let finding = report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unpruned-partitions")
+        .expect("the generic plan scans every partition");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("scanned 8 of 8 partitions of orders"),
+        "{message}"
+    );
+    assert!(
+        message.contains("it prunes only with literal values"),
+        "{message}"
+    );
+    assert!(message.contains("the planner reads 1 of 8"), "{message}");
+    // A cast on the key prunes neither way: no claim about literals.
+    let (report, _, _) = check_json(
+        &url,
+        &[
+            "--param",
+            "123",
+            "SELECT * FROM orders WHERE order_id = $1::numeric",
+        ],
+    );
+    let messages: Vec<&str> = report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .all(|m| !m.contains("only with literal values")),
+        "{messages:?}"
+    );
+}

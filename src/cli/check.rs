@@ -5,14 +5,14 @@ use super::output::{finish, record_failure, rule_config};
 use super::statements::collect;
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
-use planlint::live::Environment;
 use planlint::live::{
-    resolve, ExplainMode, LiveErrorKind, ProcessEnvironment, Session, SessionOptions,
+    resolve, Environment, ExplainMode, LiveErrorKind, PlanChoice, ProcessEnvironment, Session,
+    SessionOptions,
 };
 use planlint::plan::parse_plans;
 use planlint::report::InputFailure;
 use planlint::sql::check_statement;
-use planlint::{analyze, AnalyzedPlan};
+use planlint::{analyze, analyze_generic, AnalyzedPlan};
 
 /// Runs the check and returns the exit code.
 pub fn run(args: &CheckArgs) -> u8 {
@@ -76,9 +76,20 @@ pub fn run(args: &CheckArgs) -> u8 {
                 continue;
             }
         };
-        let text = match session.explain(&checked, mode, &args.params) {
-            Ok(text) => text,
-            Err(error) => {
+        let generic = session.explain(&checked, mode, &args.params, PlanChoice::Generic);
+        // With parameter values, a custom plan for them shows whether the statement prunes
+        // only when the values are literals.
+        let custom = (checked.parameters > 0 && !args.params.is_empty()).then(|| {
+            session.explain(
+                &checked,
+                ExplainMode::Plan,
+                &args.params,
+                PlanChoice::Custom,
+            )
+        });
+        let plan_texts = match (generic, custom.transpose()) {
+            (Ok(generic), Ok(custom)) => (generic, custom),
+            (Err(error), _) | (_, Err(error)) => {
                 let kind = match error.kind() {
                     LiveErrorKind::Timeout => "timeout",
                     LiveErrorKind::Refused => "refused",
@@ -97,10 +108,20 @@ pub fn run(args: &CheckArgs) -> u8 {
                 continue;
             }
         };
-        match parse_plans(&text) {
-            Ok(explains) => {
+        let parsed = parse_plans(&plan_texts.0).and_then(|generic| {
+            let custom = plan_texts.1.as_deref().map(parse_plans).transpose()?;
+            Ok((generic, custom))
+        });
+        match parsed {
+            Ok((explains, custom)) => {
+                let custom = custom.as_ref().and_then(|plans| plans.first());
                 for (index, explain) in explains.into_iter().enumerate() {
-                    let analysis = analyze(&explain, catalog.as_ref(), &config);
+                    let analysis = match custom {
+                        Some(custom) => {
+                            analyze_generic(&explain, custom, catalog.as_ref(), &config)
+                        }
+                        None => analyze(&explain, catalog.as_ref(), &config),
+                    };
                     plans.push(AnalyzedPlan {
                         source: statement.source.clone(),
                         plan_number: index + 1,

@@ -15,4 +15,4 @@ mod tls;
 
 pub use conninfo::{resolve, ConnParams, Environment, ProcessEnvironment, SslMode};
 pub use error::{LiveError, LiveErrorKind};
-pub use session::{ExplainMode, Session, SessionOptions};
+pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};

@@ -37,6 +37,15 @@ pub enum ExplainMode {
     Analyze,
 }
 
+/// Which plan of a parameterised statement to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanChoice {
+    /// The generic plan, as a cached prepared statement runs (`force_generic_plan`).
+    Generic,
+    /// A custom plan made for the given values, as if they were literals (`force_custom_plan`).
+    Custom,
+}
+
 /// A connected session.
 pub struct Session {
     client: Client,
@@ -110,14 +119,15 @@ impl Session {
 
     /// Runs EXPLAIN (FORMAT JSON) on one checked statement and returns the plan text.
     ///
-    /// A statement with `$n` placeholders is prepared and explained as `EXECUTE` of its generic
-    /// plan (`plan_cache_mode = force_generic_plan`), with `values` for the parameters (NULL
-    /// where none is given), so start-up pruning shows as it would for the application.
+    /// A statement with `$n` placeholders is prepared and explained as `EXECUTE` with `values`
+    /// for the parameters (NULL where none is given): of its generic plan, as the application's
+    /// cached statement runs it (start-up pruning shows), or of a custom plan for the values.
     pub fn explain(
         &mut self,
         statement: &CheckedStatement,
         mode: ExplainMode,
         values: &[String],
+        plan: PlanChoice,
     ) -> Result<String, LiveError> {
         if mode == ExplainMode::Analyze {
             if let (Some(writes), false) = (&statement.writes, self.options.allow_writes) {
@@ -153,7 +163,7 @@ impl Session {
                 &format!("EXPLAIN ({options}) {}", statement.text),
             )
         } else {
-            explain_generic(&mut transaction, statement, options, values)
+            explain_prepared(&mut transaction, statement, options, values, plan)
         };
         let rollback = transaction.rollback();
         let plan = result.map_err(|error| LiveError::from_postgres(&target, &error))?;
@@ -199,16 +209,20 @@ fn query_plan(
     Ok(text)
 }
 
-/// EXPLAIN EXECUTE of the statement's generic plan. PREPARE outlives a rollback, so the
-/// statement is deallocated inside the transaction, also when EXPLAIN fails (a savepoint
-/// keeps the transaction usable for that).
-fn explain_generic(
+/// EXPLAIN EXECUTE of the prepared statement. PREPARE outlives a rollback, so the statement
+/// is deallocated inside the transaction, also when EXPLAIN fails (a savepoint keeps the
+/// transaction usable for that).
+fn explain_prepared(
     transaction: &mut postgres::Transaction<'_>,
     statement: &CheckedStatement,
     options: &str,
     values: &[String],
+    plan: PlanChoice,
 ) -> Result<String, postgres::Error> {
-    transaction.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")?;
+    transaction.batch_execute(match plan {
+        PlanChoice::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
+        PlanChoice::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
+    })?;
     transaction.query_typed(
         &format!("PREPARE {PREPARED_NAME} AS {}", statement.text),
         &[],

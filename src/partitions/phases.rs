@@ -70,14 +70,21 @@ pub(super) fn empty_scans(graph: &PlanGraph, scans: &[NodeId]) -> usize {
         .count()
 }
 
-/// Whether the scans' conditions compare with values from outside the scan (the outer side
-/// of a nested loop, an InitPlan, a parameter), on the partition key when it is known: then
-/// run-time pruning can skip partitions, which a plan without ANALYZE cannot show.
+/// Whether the scans' conditions compare with values that change while the query runs (the
+/// outer side of a nested loop, an InitPlan's result), on the partition key when it is known:
+/// then run-time pruning can skip partitions, which a plan without ANALYZE cannot show.
+///
+/// A `$n` is an InitPlan's result only when the plan has InitPlans (PostgreSQL before 17
+/// prints both as `$n`); otherwise it is a parameter of a prepared statement, known at
+/// executor start-up, where `"Subplans Removed"` would already show any pruning.
 pub(super) fn parameterized(
     graph: &PlanGraph,
     scans: &[NodeId],
     key_columns: Option<&[String]>,
 ) -> bool {
+    let has_init_plans = graph
+        .ids()
+        .any(|id| graph.relationship(id) == Some(&crate::plan::Relationship::InitPlan));
     scans.iter().any(|&scan| {
         let node = graph.node(scan);
         let alias = node
@@ -102,7 +109,7 @@ pub(super) fn parameterized(
                     .iter()
                     .any(|column| words(condition).any(|word| word == column))
             });
-            on_key && uses_outside_values(condition, alias)
+            on_key && uses_outside_values(condition, alias, has_init_plans)
         })
     })
 }
@@ -121,9 +128,9 @@ fn words(expression: &str) -> impl Iterator<Item = &str> {
         .filter(|word| !word.is_empty())
 }
 
-/// Whether an expression refers to a parameter (`$1`, an InitPlan's output) or to a column
-/// qualified by an alias other than the scan's own.
-fn uses_outside_values(expression: &str, own_alias: &str) -> bool {
+/// Whether an expression refers to an InitPlan's output (`$1` when `dollar_params_vary`, or
+/// `(InitPlan 1).col1`) or to a column qualified by an alias other than the scan's own.
+fn uses_outside_values(expression: &str, own_alias: &str, dollar_params_vary: bool) -> bool {
     if expression.contains("(InitPlan ") {
         return true;
     }
@@ -135,9 +142,10 @@ fn uses_outside_values(expression: &str, own_alias: &str) -> bool {
         in_string || !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.' || c == '"')
     });
     tokens.into_iter().any(|token| {
-        let is_parameter = token
-            .strip_prefix('$')
-            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()));
+        let is_parameter = dollar_params_vary
+            && token
+                .strip_prefix('$')
+                .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()));
         let qualifier = token
             .split_once('.')
             .map(|(qualifier, _)| qualifier.trim_matches('"'));
@@ -155,18 +163,23 @@ mod tests {
     use super::uses_outside_values;
 
     #[test]
-    fn outside_values_are_parameters_initplans_and_other_aliases() {
-        assert!(uses_outside_values("(order_id = c.last_order_id)", "o_1"));
-        assert!(uses_outside_values("(order_id = $1)", "orders_1"));
+    fn outside_values_are_initplan_results_and_other_aliases() {
+        let outside = |expression: &str, with_init_plans: bool| {
+            uses_outside_values(expression, "orders_1", with_init_plans)
+        };
         assert!(uses_outside_values(
-            "(order_id = (InitPlan 1).col1)",
-            "orders_1"
+            "(order_id = c.last_order_id)",
+            "o_1",
+            false
         ));
-        assert!(!uses_outside_values(
-            "(orders_1.customer_id = 4242)",
-            "orders_1"
-        ));
-        assert!(!uses_outside_values("(amount > 1.5)", "orders_1"));
-        assert!(!uses_outside_values("(note = 'a.b $1')", "orders_1"));
+        assert!(outside("(order_id = $1)", true));
+        assert!(
+            !outside("(order_id = $1)", false),
+            "a prepared statement's parameter"
+        );
+        assert!(outside("(order_id = (InitPlan 1).col1)", false));
+        assert!(!outside("(orders_1.customer_id = 4242)", true));
+        assert!(!outside("(amount > 1.5)", true));
+        assert!(!outside("(note = 'a.b $1')", true));
     }
 }

@@ -19,6 +19,9 @@ pub struct Context<'a> {
     pub partitions: &'a [PartitionScan],
     /// Every table access: one per partitioned-table scan, one per other relation scan.
     pub sites: &'a [ScanSite],
+    /// For the generic plan of a parameterised statement: the partition scans of a custom plan
+    /// made for its parameter values, as if they were literals (live mode with `--param`).
+    pub literal_partitions: Option<&'a [PartitionScan]>,
 }
 
 /// A finding before the engine stamps it with the rule and the node path.

@@ -48,14 +48,48 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                 settings.severity.lowered(),
             ),
         };
+        let (message, suggestion) = match literal_pruning(context, scan) {
+            Some(with_literals) => (
+                format!("{message}; it prunes only with literal values: {with_literals}"),
+                "The application's parameterised form cannot prune: compare the bare partition key with a \
+                 parameter of the key's type, one parameter per value (`key IN ($1, $2)` prunes at start-up; \
+                 `key = ANY($1)` with one array parameter does not on PostgreSQL 15)."
+                    .to_owned(),
+            ),
+            None => (message, suggestion(scan)),
+        };
         sink.report(Draft {
             node: scan.node_id,
             severity,
             relation: Some(scan.parent.clone()),
             message,
-            suggestion: suggestion(scan),
+            suggestion,
             fix_sql: None,
         });
+    }
+}
+
+/// How the same statement prunes when its parameter values are literals, when it does.
+fn literal_pruning(context: &Context<'_>, scan: &PartitionScan) -> Option<String> {
+    let literal = context
+        .literal_partitions?
+        .iter()
+        .find(|literal| literal.parent == scan.parent);
+    match literal {
+        Some(literal) if !literal.unpruned() => Some(format!(
+            "with its parameter values written into the query, the planner reads {}{}",
+            literal.partitions_in_plan,
+            literal
+                .partitions_total
+                .map(|total| format!(" of {total}"))
+                .unwrap_or_default()
+        )),
+        Some(_) => None,
+        // The custom plan reads no partition of this parent at all: pruned to nothing.
+        None => Some(
+            "with its parameter values written into the query, the planner prunes every partition"
+                .to_owned(),
+        ),
     }
 }
 
