@@ -6,12 +6,12 @@ use super::statements::collect;
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::live::{
-    resolve, Environment, ExplainMode, LiveErrorKind, PlanChoice, ProcessEnvironment, Session,
-    SessionOptions,
+    resolve, Environment, ExplainMode, LiveError, LiveErrorKind, PlanChoice, ProcessEnvironment,
+    Session, SessionOptions,
 };
-use planlint::plan::parse_plans;
+use planlint::plan::{parse_plans, Explain, ParseError};
 use planlint::report::InputFailure;
-use planlint::sql::check_statement;
+use planlint::sql::{check_statement, CheckedStatement};
 use planlint::{analyze, analyze_generic, AnalyzedPlan};
 
 /// Runs the check and returns the exit code.
@@ -29,7 +29,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         print_error("no statement to check: give SQL, -f FILE, or .sql files and directories");
         return EXIT_ERROR;
     }
-    let mut session = match connect(args) {
+    let mut session = match connect_with(&args.db, args.allow_writes) {
         Ok(session) => session,
         Err(message) => {
             print_error(&message);
@@ -67,55 +67,15 @@ pub fn run(args: &CheckArgs) -> u8 {
         let checked = match check_statement(&statement.text) {
             Ok(checked) => checked,
             Err(message) => {
-                record_failure(
-                    &mut failures,
-                    &statement.source,
-                    "refused",
-                    format!("{}: {message}", statement.source),
-                );
+                let message = format!("{}: {message}", statement.source);
+                record_failure(&mut failures, &statement.source, "refused", message);
                 continue;
             }
         };
-        let generic = session.explain(&checked, mode, &args.params, PlanChoice::Generic);
-        // With parameter values, a custom plan for them shows whether the statement prunes
-        // only when the values are literals.
-        let custom = (checked.parameters > 0 && !args.params.is_empty()).then(|| {
-            session.explain(
-                &checked,
-                ExplainMode::Plan,
-                &args.params,
-                PlanChoice::Custom,
-            )
-        });
-        let plan_texts = match (generic, custom.transpose()) {
-            (Ok(generic), Ok(custom)) => (generic, custom),
-            (Err(error), _) | (_, Err(error)) => {
-                let kind = match error.kind() {
-                    LiveErrorKind::Timeout => "timeout",
-                    LiveErrorKind::Refused => "refused",
-                    LiveErrorKind::Permission => "permission",
-                    LiveErrorKind::Lost | LiveErrorKind::Connect | LiveErrorKind::Setup => {
-                        "connection"
-                    }
-                    LiveErrorKind::Statement => "statement",
-                };
-                record_failure(
-                    &mut failures,
-                    &statement.source,
-                    kind,
-                    format!("{}: {error}", statement.source),
-                );
-                continue;
-            }
-        };
-        let parsed = parse_plans(&plan_texts.0).and_then(|generic| {
-            let custom = plan_texts.1.as_deref().map(parse_plans).transpose()?;
-            Ok((generic, custom))
-        });
-        match parsed {
-            Ok((explains, custom)) => {
+        match explain(&mut session, &checked, mode, &args.params) {
+            Ok(StatementPlans { generic, custom }) => {
                 let custom = custom.as_ref().and_then(|plans| plans.first());
-                for (index, explain) in explains.into_iter().enumerate() {
+                for (index, explain) in generic.into_iter().enumerate() {
                     let analysis = match custom {
                         Some(custom) => {
                             analyze_generic(&explain, custom, catalog.as_ref(), &config)
@@ -130,23 +90,65 @@ pub fn run(args: &CheckArgs) -> u8 {
                     });
                 }
             }
-            Err(error) => record_failure(
-                &mut failures,
-                &statement.source,
-                "not-a-plan",
-                format!(
-                    "{}: the server's plan could not be read: {error}",
-                    statement.source
-                ),
-            ),
+            Err((kind, message)) => {
+                let message = format!("{}: {message}", statement.source);
+                record_failure(&mut failures, &statement.source, kind, message);
+            }
         }
     }
     finish(&plans, &failures, &args.report)
 }
 
-/// Connects as the flags and the environment say.
-pub fn connect(args: &CheckArgs) -> Result<Session, String> {
-    connect_with(&args.db, args.allow_writes)
+/// The plans of one statement: generic (or the only) plans, and custom plans when made.
+struct StatementPlans {
+    generic: Vec<Explain>,
+    custom: Option<Vec<Explain>>,
+}
+
+/// A failure with its `kind` for the report.
+type Failure = (&'static str, String);
+
+/// The statement's plans: the generic plan, and, for a parameterised statement with values,
+/// a custom plan for them, which shows whether it prunes only when the values are literals.
+fn explain(
+    session: &mut Session,
+    statement: &CheckedStatement,
+    mode: ExplainMode,
+    values: &[String],
+) -> Result<StatementPlans, Failure> {
+    let live = |error: LiveError| (kind_name(error.kind()), error.to_string());
+    let unreadable = |error: ParseError| {
+        (
+            "not-a-plan",
+            format!("the server's plan could not be read: {error}"),
+        )
+    };
+    let generic = session
+        .explain(statement, mode, values, PlanChoice::Generic)
+        .map_err(live)?;
+    let custom = if statement.parameters > 0 && !values.is_empty() {
+        let text = session
+            .explain(statement, ExplainMode::Plan, values, PlanChoice::Custom)
+            .map_err(live)?;
+        Some(parse_plans(&text).map_err(unreadable)?)
+    } else {
+        None
+    };
+    Ok(StatementPlans {
+        generic: parse_plans(&generic).map_err(unreadable)?,
+        custom,
+    })
+}
+
+/// The `kind` of a live error in the JSON report.
+fn kind_name(kind: LiveErrorKind) -> &'static str {
+    match kind {
+        LiveErrorKind::Timeout => "timeout",
+        LiveErrorKind::Refused => "refused",
+        LiveErrorKind::Permission => "permission",
+        LiveErrorKind::Lost | LiveErrorKind::Connect | LiveErrorKind::Setup => "connection",
+        LiveErrorKind::Statement => "statement",
+    }
 }
 
 /// Connects with the shared connection flags.
