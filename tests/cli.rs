@@ -482,3 +482,31 @@ fn the_4000_partition_plan_collapses_to_a_screenful() {
         stdout.lines().count()
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_is_no_panic() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("planlint"))
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "tests/fixtures/plans/events_unpruned_4000.json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "panicked: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

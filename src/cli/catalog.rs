@@ -3,14 +3,14 @@
 use super::args::CatalogArgs;
 use super::check::connect_with;
 use super::statements::collect;
-use super::{print_error, EXIT_CLEAN, EXIT_ERROR};
+use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR};
 use planlint::catalog::{Catalog, SNAPSHOT_SQL};
 use planlint::sql::referenced_tables;
 
 /// Prints or writes the snapshot.
 pub fn run(args: &CatalogArgs) -> u8 {
     if args.sql {
-        print!("{SNAPSHOT_SQL}");
+        print_out(SNAPSHOT_SQL);
         return EXIT_CLEAN;
     }
     match snapshot(args) {
@@ -23,7 +23,7 @@ pub fn run(args: &CatalogArgs) -> u8 {
                 }
             },
             None => {
-                println!("{json}");
+                print_out(&format!("{json}\n"));
                 EXIT_CLEAN
             }
         },

@@ -34,6 +34,21 @@ pub fn run() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Writes to stdout. A reader that went away (`planlint ... | head`) is not an error worth a
+/// message: the rest of the output is simply dropped.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            print_error(&format!("cannot write the output: {error}"));
+        }
+    }
+}
+
 /// Prints a one-line error on stderr.
 pub fn print_error(message: &str) {
     eprintln!("planlint: error: {message}");

@@ -1,7 +1,7 @@
 //! What every reporting command shares: rule settings from the flags, the report, the exit code.
 
 use super::args::{Format, ReportArgs};
-use super::{print_error, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use planlint::report::{render_json, render_text, InputFailure, Summary};
 use planlint::rules::Config;
 use planlint::AnalyzedPlan;
@@ -25,7 +25,7 @@ pub fn finish(plans: &[AnalyzedPlan], failures: &[InputFailure], args: &ReportAr
         Format::Text => render_text(plans, failures),
         Format::Json => render_json(plans, failures),
     };
-    print!("{report}");
+    print_out(&report);
     let summary = Summary::of(plans, failures);
     if !failures.is_empty() {
         EXIT_ERROR

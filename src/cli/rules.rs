@@ -3,7 +3,7 @@
 use colored::Colorize;
 
 use super::args::RulesArgs;
-use super::{print_error, EXIT_CLEAN, EXIT_ERROR};
+use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR};
 use planlint::rules::{find_rule, rules, RuleDoc};
 
 /// Lists the rules or prints one doc.
@@ -12,20 +12,20 @@ pub fn run(args: &RulesArgs) -> u8 {
         None => {
             for rule in rules() {
                 let doc = &rule.doc;
-                println!(
-                    "{}  {:<20} {:<8} {:<13} {}",
+                print_out(&format!(
+                    "{}  {:<20} {:<8} {:<13} {}\n",
                     doc.code.bold(),
                     doc.name,
-                    doc.severity,
+                    doc.severity.as_str(),
                     doc.category,
                     doc.summary
-                );
+                ));
             }
             EXIT_CLEAN
         }
         Some(name) => match find_rule(name) {
             Some(rule) => {
-                print!("{}", render_doc(&rule.doc));
+                print_out(&render_doc(&rule.doc));
                 EXIT_CLEAN
             }
             None => {
