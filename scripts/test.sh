@@ -1,16 +1,71 @@
 #!/usr/bin/env bash
 # The whole test suite: starts a throwaway PostgreSQL 15 (installing it with apt when missing
-# and running as root), loads the fixture schema, runs `cargo test` with the live tests pointed
-# at it, and stops the server. Arguments go to `cargo test`.
+# and running as root), loads the fixture schema, adds a hot standby streaming from it and a
+# PgBouncer in transaction-pooling mode in front of it (installing pgbouncer with apt when
+# missing and running as root), runs `cargo test` with the live tests pointed at them, and stops
+# them all. Arguments go to `cargo test`.
+#
+# For the tests: PLANLINT_TEST_DATABASE_URL (the primary), PLANLINT_TEST_TLS_DIR,
+# PLANLINT_TEST_REPLICA_URL (the hot standby) and PLANLINT_TEST_PGBOUNCER_URL (PgBouncer; left
+# unset outside CI when pgbouncer cannot be had, and its tests skip; with CI=true that is fatal).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
 
 # shellcheck source=scripts/pg-temp.sh
 source "$here/pg-temp.sh"
-trap pg_temp_stop EXIT
+
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+fatal() {
+    if [[ ${CI:-} == true ]]; then log "FATAL (CI=true): $*"; else log "error: $*"; fi
+    exit 1
+}
+
+# Stops a process by pid with SIGNAL, waits up to ~10 s, then sends SIGKILL. Never fails.
+stop_pid() { # PID SIGNAL
+    local pid=$1 i
+    [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "-$2" "$pid" 2>/dev/null || true
+    for (( i = 0; i < 100; i++ )); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    log "pid $pid ignored SIG$2; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+replica_dir="" replica_pid="" replica_wrapper=""
+replica_stop() {
+    if [[ -z $replica_pid && -n $replica_dir && -f $replica_dir/postmaster.pid ]]; then
+        replica_pid=$(head -n 1 "$replica_dir/postmaster.pid" 2>/dev/null || true)
+    fi
+    stop_pid "$replica_pid" INT   # SIGINT: PostgreSQL's fast shutdown
+    if [[ -n $replica_wrapper ]]; then wait "$replica_wrapper" 2>/dev/null || true; fi
+    if [[ -n $replica_dir && -d $replica_dir ]]; then rm -rf -- "$replica_dir" 2>/dev/null || true; fi
+    replica_dir="" replica_pid="" replica_wrapper=""
+}
+
+pgbouncer_dir="" pgbouncer_pid="" pgbouncer_wrapper=""
+pgbouncer_stop() {
+    if [[ -z $pgbouncer_pid && -n $pgbouncer_dir && -f $pgbouncer_dir/pgbouncer.pid ]]; then
+        pgbouncer_pid=$(head -n 1 "$pgbouncer_dir/pgbouncer.pid" 2>/dev/null || true)
+    fi
+    stop_pid "$pgbouncer_pid" TERM   # SIGTERM: immediate shutdown (SIGINT waits for clients)
+    if [[ -n $pgbouncer_wrapper ]]; then wait "$pgbouncer_wrapper" 2>/dev/null || true; fi
+    if [[ -n $pgbouncer_dir && -d $pgbouncer_dir ]]; then rm -rf -- "$pgbouncer_dir" 2>/dev/null || true; fi
+    pgbouncer_dir="" pgbouncer_pid="" pgbouncer_wrapper=""
+}
+
+# PgBouncer and the standby first: both lean on the primary, and live in its temp dir.
+cleanup() {
+    pgbouncer_stop
+    replica_stop
+    pg_temp_stop
+}
+trap cleanup EXIT
 pg_temp_start
-"$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -f "$here/fixtures-schema.sql" >/dev/null
+psql() { "$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql -f "$here/fixtures-schema.sql" >/dev/null
 
 # TLS with a CA made here: the server's certificate is issued for "localhost" only, so the
 # tests can check that a good CA connects and that a wrong CA or a wrong host name is refused.
@@ -30,10 +85,120 @@ openssl x509 -req -days 2 -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/c
 chmod 0600 "$tls/server.key"
 chown --reference="$PLANLINT_PG_DIR" "$tls/server.key" "$tls/server.crt"
 for setting in "ssl = on" "ssl_cert_file = '$tls/server.crt'" "ssl_key_file = '$tls/server.key'"; do
-    "$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET $setting" >/dev/null
+    psql -c "ALTER SYSTEM SET $setting" >/dev/null
 done
-"$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -c "SELECT pg_reload_conf()" >/dev/null
+psql -c "SELECT pg_reload_conf()" >/dev/null
 export PLANLINT_TEST_TLS_DIR=$tls
+
+# --- Hot standby -------------------------------------------------------------------------------
+# A streaming replica made with pg_basebackup -R, as the server's own OS user (initdb's trust
+# pg_hba.conf already allows replication from 127.0.0.1; wal_level=replica and max_wal_senders=10
+# are the defaults). It runs with the primary's command-line settings: a hot standby refuses to
+# start with a smaller max_connections or max_locks_per_transaction than its primary's.
+replica_dir=$PLANLINT_PG_DIR/replica
+_pg_temp_as "$PLANLINT_PG_BIN/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -D "$replica_dir" \
+    -R -X stream --checkpoint=fast --no-sync >"$PLANLINT_PG_DIR/basebackup.log" 2>&1 \
+    || { cat "$PLANLINT_PG_DIR/basebackup.log" >&2; fatal "pg_basebackup of the primary failed"; }
+primary_lsn=$(psql -At -c "SELECT pg_current_wal_lsn()")
+replica_opts=()
+while IFS='|' read -r name value; do
+    case $name in listen_addresses | port | unix_socket_directories) continue ;; esac
+    replica_opts+=(-c "$name=$value")
+done < <(psql -At -c "SELECT name, setting FROM pg_settings WHERE source = 'command line'")
+replica_port=$(_pg_temp_free_port) || fatal "no free port for the hot standby"
+(cd "$replica_dir" && exec </dev/null && _pg_temp_as "$PLANLINT_PG_BIN/postgres" -D "$replica_dir" \
+    "${replica_opts[@]}" -c hot_standby=on -c listen_addresses=127.0.0.1 -c port="$replica_port" \
+    -c unix_socket_directories="$replica_dir" >>"$PLANLINT_PG_DIR/replica.log" 2>&1) &
+replica_wrapper=$!
+replica_ready=""
+for (( i = 0; i < 300; i++ )); do   # up to ~30 s: accepting connections and caught up
+    if "$PLANLINT_PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$replica_port" -U "$PGUSER" -d postgres \
+        && [[ $(psql -At -h 127.0.0.1 -p "$replica_port" \
+            -c "SELECT pg_is_in_recovery() AND pg_last_wal_replay_lsn() >= '$primary_lsn'" 2>/dev/null) == t ]]; then
+        replica_ready=1; break
+    fi
+    kill -0 "$replica_wrapper" 2>/dev/null || break   # the standby died
+    sleep 0.1
+done
+if [[ -z $replica_ready ]]; then
+    tail -n 20 "$PLANLINT_PG_DIR/replica.log" >&2 || true
+    fatal "the hot standby did not start or did not catch up with the primary (log above)"
+fi
+replica_pid=$(head -n 1 "$replica_dir/postmaster.pid")
+log "hot standby ready on 127.0.0.1:$replica_port (pid $replica_pid), replayed past $primary_lsn"
+export PLANLINT_TEST_REPLICA_URL="host=127.0.0.1 port=$replica_port user=$PGUSER dbname=$PGDATABASE sslmode=disable"
+
+# --- PgBouncer, transaction pooling ------------------------------------------------------------
+find_pgbouncer() {
+    local bin
+    for bin in "${PLANLINT_PGBOUNCER_BIN:-}" "$(command -v pgbouncer 2>/dev/null || true)" /usr/sbin/pgbouncer; do
+        [[ -n $bin && -x $bin ]] && { printf '%s\n' "$bin"; return 0; }
+    done
+    return 1
+}
+pgbouncer_bin=$(find_pgbouncer) || pgbouncer_bin=""
+if [[ -z $pgbouncer_bin && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "pgbouncer not found; installing it with apt-get"
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer >&2 \
+        || { DEBIAN_FRONTEND=noninteractive apt-get update >&2 \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer >&2; }; then
+        pgbouncer_bin=$(find_pgbouncer) || pgbouncer_bin=""
+    fi
+fi
+if [[ -z $pgbouncer_bin ]]; then
+    [[ ${CI:-} == true ]] && fatal "pgbouncer is required in CI and could not be had; refusing to skip"
+    log "warning: no pgbouncer (install the pgbouncer package); the PgBouncer tests will skip"
+else
+    pgbouncer_dir=$PLANLINT_PG_DIR/pgbouncer
+    mkdir -p "$pgbouncer_dir"
+    pgbouncer_port=$(_pg_temp_free_port) || fatal "no free port for pgbouncer"
+    # trust still wants the user in auth_file; as an admin user it may also read the admin
+    # console (database pgbouncer: SHOW DATABASES, ...). The pool stays well under the primary's
+    # max_connections=20, which the other live tests share.
+    printf '"%s" ""\n' "$PGUSER" >"$pgbouncer_dir/userlist.txt"
+    printf '%s\n' \
+        "[databases]" \
+        "postgres = host=127.0.0.1 port=$PGPORT dbname=postgres" \
+        "" \
+        "[pgbouncer]" \
+        "listen_addr = 127.0.0.1" \
+        "listen_port = $pgbouncer_port" \
+        "unix_socket_dir =" \
+        "auth_type = trust" \
+        "auth_file = $pgbouncer_dir/userlist.txt" \
+        "pool_mode = transaction" \
+        "admin_users = $PGUSER" \
+        "default_pool_size = 4" \
+        "max_client_conn = 100" \
+        "server_tls_sslmode = disable" \
+        "ignore_startup_parameters = extra_float_digits,options" \
+        "logfile = $pgbouncer_dir/pgbouncer.log" \
+        "pidfile = $pgbouncer_dir/pgbouncer.pid" \
+        >"$pgbouncer_dir/pgbouncer.ini"
+    chown -R --reference="$PLANLINT_PG_DIR" "$pgbouncer_dir"
+    # In the foreground of a background job, as the server's user: PgBouncer refuses to run as root.
+    (cd "$pgbouncer_dir" && exec </dev/null && _pg_temp_as "$pgbouncer_bin" "$pgbouncer_dir/pgbouncer.ini" \
+        >>"$pgbouncer_dir/stderr.log" 2>&1) &
+    pgbouncer_wrapper=$!
+    pgbouncer_ready=""
+    for (( i = 0; i < 100; i++ )); do   # up to ~10 s
+        if [[ -s $pgbouncer_dir/pgbouncer.pid ]] \
+            && PGCONNECT_TIMEOUT=2 psql -At -h 127.0.0.1 -p "$pgbouncer_port" -c "SELECT 1" >/dev/null 2>&1; then
+            pgbouncer_ready=1; break
+        fi
+        kill -0 "$pgbouncer_wrapper" 2>/dev/null || break   # pgbouncer died
+        sleep 0.1
+    done
+    if [[ -z $pgbouncer_ready ]]; then
+        tail -n 20 "$pgbouncer_dir/stderr.log" "$pgbouncer_dir/pgbouncer.log" >&2 || true
+        fatal "pgbouncer did not start (log above)"
+    fi
+    pgbouncer_pid=$(head -n 1 "$pgbouncer_dir/pgbouncer.pid")
+    log "$("$pgbouncer_bin" --version | head -n 1) ready on 127.0.0.1:$pgbouncer_port" \
+        "(pid $pgbouncer_pid, pool_mode=transaction)"
+    export PLANLINT_TEST_PGBOUNCER_URL="host=127.0.0.1 port=$pgbouncer_port user=$PGUSER dbname=postgres sslmode=disable"
+fi
+
 
 export PLANLINT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE sslmode=disable"
 # shellcheck disable=SC2086  # CARGO_TEST_FLAGS is a list of flags
