@@ -87,8 +87,16 @@ chown --reference="$PLANLINT_PG_DIR" "$tls/server.key" "$tls/server.crt"
 for setting in "ssl = on" "ssl_cert_file = '$tls/server.crt'" "ssl_key_file = '$tls/server.key'"; do
     psql -c "ALTER SYSTEM SET $setting" >/dev/null
 done
-psql -c "SELECT pg_reload_conf()" >/dev/null
 export PLANLINT_TEST_TLS_DIR=$tls
+
+# One role that must log in with a password (scram), for the authentication tests; every other
+# role keeps the trust authentication of the throwaway server.
+psql -c "CREATE ROLE planlint_password LOGIN PASSWORD 'planlint-test-password'" >/dev/null
+hba=$PLANLINT_PG_DIR/data/pg_hba.conf
+{ echo "host all planlint_password 127.0.0.1/32 scram-sha-256"; cat "$hba"; } >"$hba.new"
+chown --reference="$hba" "$hba.new"
+mv "$hba.new" "$hba"
+psql -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- Hot standby -------------------------------------------------------------------------------
 # A streaming replica made with pg_basebackup -R, as the server's own OS user (initdb's trust

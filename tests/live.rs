@@ -29,6 +29,7 @@ fn planlint() -> Command {
         "PGPORT",
         "PGUSER",
         "PGPASSWORD",
+        "PGPASSFILE",
         "PGDATABASE",
         "PGSSLMODE",
     ] {
@@ -336,7 +337,32 @@ fn the_live_catalog_snapshot_gives_offline_analysis_the_same_verdict() {
 #[test]
 fn a_missing_privilege_is_one_line_and_the_rest_of_the_batch_is_still_reported() {
     let Some(url) = database_url() else { return };
+    // Catalog privileges are per database: revoking one in a database of its own leaves the
+    // other tests, which run at the same time, untouched.
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let exists = admin
+        .query_opt(
+            "SELECT FROM pg_database WHERE datname = 'planlint_privileges'",
+            &[],
+        )
+        .unwrap()
+        .is_some();
+    if !exists {
+        admin
+            .batch_execute("CREATE DATABASE planlint_privileges")
+            .unwrap();
+    }
+    let in_database = |url: &str, user: &str| -> String {
+        url.split_whitespace()
+            .map(|pair| match pair.split_once('=') {
+                Some(("dbname", _)) => "dbname=planlint_privileges".to_owned(),
+                Some(("user", _)) if !user.is_empty() => format!("user={user}"),
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut admin = postgres::Client::connect(&in_database(&url, ""), postgres::NoTls).unwrap();
     admin
         .batch_execute(
             "DO $$ BEGIN
@@ -344,32 +370,19 @@ fn a_missing_privilege_is_one_line_and_the_rest_of_the_batch_is_still_reported()
                      CREATE ROLE planlint_limited LOGIN;
                  END IF;
              END $$;
-             GRANT SELECT ON customers TO planlint_limited;
-             REVOKE SELECT ON orders FROM planlint_limited;
+             CREATE TABLE IF NOT EXISTS visible (id int);
+             CREATE TABLE IF NOT EXISTS hidden (id int);
+             GRANT SELECT ON visible TO planlint_limited;
              REVOKE SELECT ON pg_catalog.pg_inherits FROM PUBLIC;",
         )
         .unwrap();
-    let limited: String = url
-        .split_whitespace()
-        .map(|pair| {
-            if pair.starts_with("user=") {
-                "user=planlint_limited"
-            } else {
-                pair
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
     let (report, code, stderr) = check_json(
-        &limited,
+        &in_database(&url, "planlint_limited"),
         &[
-            "SELECT * FROM customers WHERE id = 5",
-            "SELECT * FROM orders WHERE customer_id = 1",
+            "SELECT * FROM visible WHERE id = 5",
+            "SELECT * FROM hidden WHERE id = 1",
         ],
     );
-    admin
-        .batch_execute("GRANT SELECT ON pg_catalog.pg_inherits TO PUBLIC")
-        .unwrap();
     assert_eq!(code, 2);
     assert_eq!(
         report["summary"]["plans"], 1,
@@ -387,7 +400,7 @@ fn a_missing_privilege_is_one_line_and_the_rest_of_the_batch_is_still_reported()
         "{stderr}"
     );
     assert!(
-        stderr.contains("permission denied for table orders"),
+        stderr.contains("permission denied for table hidden"),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
@@ -487,4 +500,60 @@ fn statements_that_prune_only_with_literal_values_are_flagged() {
             .all(|m| !m.contains("only with literal values")),
         "{messages:?}"
     );
+}
+
+/// The conninfo of the role scripts/test.sh makes log in with a password.
+fn password_role_conninfo(url: &str) -> String {
+    url.split_whitespace()
+        .map(|pair| {
+            if pair.starts_with("user=") {
+                "user=planlint_password"
+            } else {
+                pair
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_wrong_password_is_one_line_without_the_password() {
+    let Some(url) = database_url() else { return };
+    let conninfo = format!("{} password=NotTheRightOne", password_role_conninfo(&url));
+    let output = planlint()
+        .args(["check", "--db", &conninfo, "SELECT 1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("NotTheRightOne"), "{stderr}");
+}
+
+#[test]
+fn the_password_comes_from_pgpassword_or_a_private_pgpass_file() {
+    let Some(url) = database_url() else { return };
+    let conninfo = password_role_conninfo(&url);
+    planlint()
+        .env("PGPASSWORD", "planlint-test-password")
+        .args(["check", "--db", &conninfo, "SELECT 1"])
+        .assert()
+        .code(0);
+    let dir = tempfile::tempdir().unwrap();
+    let pgpass = dir.path().join("pgpass");
+    std::fs::write(&pgpass, "*:*:*:planlint_password:planlint-test-password\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    planlint()
+        .env("PGPASSFILE", &pgpass)
+        .args(["check", "--db", &conninfo, "SELECT 1"])
+        .assert()
+        .code(0);
 }
