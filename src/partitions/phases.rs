@@ -70,6 +70,13 @@ pub(super) fn empty_scans(graph: &PlanGraph, scans: &[NodeId]) -> usize {
         .count()
 }
 
+/// Whether the plan has InitPlans anywhere.
+pub(super) fn has_init_plans(graph: &PlanGraph) -> bool {
+    graph
+        .ids()
+        .any(|id| graph.relationship(id) == Some(&crate::plan::Relationship::InitPlan))
+}
+
 /// Whether the scans' conditions compare with values that change while the query runs (the
 /// outer side of a nested loop, an InitPlan's result), on the partition key when it is known:
 /// then run-time pruning can skip partitions, which a plan without ANALYZE cannot show.
@@ -81,10 +88,8 @@ pub(super) fn parameterized(
     graph: &PlanGraph,
     scans: &[NodeId],
     key_columns: Option<&[String]>,
+    has_init_plans: bool,
 ) -> bool {
-    let has_init_plans = graph
-        .ids()
-        .any(|id| graph.relationship(id) == Some(&crate::plan::Relationship::InitPlan));
     scans.iter().any(|&scan| {
         let node = graph.node(scan);
         let alias = node

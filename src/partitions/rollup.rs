@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::infer::{alias_stem, name_stem, parent_from_alias};
-use super::phases::{empty_scans, limited_from_above, parameterized, skipped_at_runtime};
+use super::phases::{
+    empty_scans, has_init_plans, limited_from_above, parameterized, skipped_at_runtime,
+};
 use crate::catalog::{Catalog, PartitionKey, Relation};
 use crate::plan::{NodeId, PlanGraph, Relationship};
 
@@ -107,6 +109,7 @@ pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<Part
     let mut consumed = vec![false; graph.len()];
     let mut in_append = vec![false; graph.len()];
     let mut scans = Vec::new();
+    let init_plans = has_init_plans(graph);
     for id in graph.ids() {
         if consumed[id.index()] || !graph.node(id).is_append() {
             continue;
@@ -119,7 +122,7 @@ pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<Part
         let attribute_removed = groups.len() == 1;
         for group in groups {
             let removed = if attribute_removed { removed } else { 0 };
-            scans.push(finish(graph, catalog, id, group, removed));
+            scans.push(finish(graph, catalog, id, group, removed, init_plans));
         }
     }
     for id in graph.ids() {
@@ -127,7 +130,7 @@ pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<Part
             continue;
         }
         if let Some(group) = lone_survivor(graph, catalog, id) {
-            scans.push(finish(graph, catalog, id, group, 0));
+            scans.push(finish(graph, catalog, id, group, 0, init_plans));
         }
     }
     scans.sort_by_key(|scan| scan.node_id);
@@ -326,6 +329,7 @@ fn finish(
     at: NodeId,
     group: Group,
     removed: u64,
+    init_plans: bool,
 ) -> PartitionScan {
     let mut relations: Vec<&str> = group
         .members
@@ -367,7 +371,7 @@ fn finish(
         .and_then(|root| root.partition_key.as_ref())
         .map(|key| key.columns.as_slice());
     let runtime_pruning_possible =
-        is_append && !analyzed && parameterized(graph, &scan_nodes, key_columns);
+        is_append && !analyzed && parameterized(graph, &scan_nodes, key_columns, init_plans);
 
     let mut pruned_at = Vec::new();
     let planned = partitions_in_plan as u64 + removed;
