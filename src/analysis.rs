@@ -27,9 +27,27 @@ pub struct AnalyzedPlan {
     pub analysis: Analysis,
 }
 
-/// Analyses one plan with optional catalog facts and the rules' settings.
+/// Analyses one plan with optional catalog facts and the rules' settings. The statement's text
+/// comes from auto_explain's "Query Text" when the plan carries it.
 pub fn analyze(explain: &Explain, catalog: Option<&Catalog>, config: &Config) -> Analysis {
-    analyze_with(explain, None, catalog, config)
+    analyze_with(
+        explain,
+        explain.query_text.as_deref(),
+        None,
+        catalog,
+        config,
+    )
+}
+
+/// Analyses one plan knowing the statement it is of, so rules can say why (for example why
+/// pruning failed) and rewrite it.
+pub fn analyze_query(
+    explain: &Explain,
+    query: &str,
+    catalog: Option<&Catalog>,
+    config: &Config,
+) -> Analysis {
+    analyze_with(explain, Some(query), None, catalog, config)
 }
 
 /// Analyses the generic plan of a parameterised statement next to a custom plan made for its
@@ -37,15 +55,17 @@ pub fn analyze(explain: &Explain, catalog: Option<&Catalog>, config: &Config) ->
 pub fn analyze_generic(
     generic: &Explain,
     custom: &Explain,
+    query: Option<&str>,
     catalog: Option<&Catalog>,
     config: &Config,
 ) -> Analysis {
     let custom_partitions = partition_scans(&custom.graph, catalog);
-    analyze_with(generic, Some(&custom_partitions), catalog, config)
+    analyze_with(generic, query, Some(&custom_partitions), catalog, config)
 }
 
 fn analyze_with(
     explain: &Explain,
+    query: Option<&str>,
     literal_partitions: Option<&[PartitionScan]>,
     catalog: Option<&Catalog>,
     config: &Config,
@@ -59,6 +79,7 @@ fn analyze_with(
         partitions: &partitions,
         sites: &sites,
         literal_partitions,
+        query,
     };
     let findings = run_rules(&context, config);
     Analysis {

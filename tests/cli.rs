@@ -510,3 +510,48 @@ fn a_reader_that_goes_away_is_no_panic() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_query_file_gives_the_cause_and_the_rewrite_offline() {
+    let plan = "tests/fixtures/plans/measurements_date_trunc_unpruned.json";
+    let query = "tests/fixtures/plans/measurements_date_trunc_unpruned.sql";
+    let (report, _) = json_report(&[
+        "--catalog",
+        "tests/fixtures/catalog.json",
+        "--query",
+        query,
+        plan,
+    ]);
+    let finding = report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unpruned-partitions")
+        .unwrap()
+        .clone();
+    assert_eq!(finding["cause_kind"], "function-on-key");
+    assert!(finding["rewrite_sql"]
+        .as_str()
+        .unwrap()
+        .contains("created_at >= '2024-03-15' AND created_at < '2024-03-16'"));
+    // Without the query the plan's filter still tells the cause, but nothing is rewritten.
+    let (report, _) = json_report(&["--catalog", "tests/fixtures/catalog.json", plan]);
+    let finding = report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unpruned-partitions")
+        .unwrap()
+        .clone();
+    assert_eq!(finding["cause_kind"], "function-on-key");
+    assert!(finding["rewrite_sql"].is_null());
+    assert!(finding["suggestion"]
+        .as_str()
+        .unwrap()
+        .contains("--query FILE"));
+    planlint()
+        .args(["analyze", "--query", "no/such.sql", plan])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such.sql"));
+}

@@ -569,3 +569,40 @@ fn the_password_comes_from_pgpassword_or_a_private_pgpass_file() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn verify_replans_the_rewrite_and_reports_before_and_after() {
+    let Some(url) = database_url() else { return };
+    let (report, code, stderr) = check_json(
+        &url,
+        &[
+            "--verify",
+            "SELECT * FROM measurements WHERE date_trunc('day', created_at) = '2024-03-15'",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let finding = report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unpruned-partitions")
+        .expect("the scan is unpruned");
+    assert_eq!(finding["cause_kind"], "function-on-key");
+    assert!(finding["rewrite_sql"]
+        .as_str()
+        .unwrap()
+        .contains("created_at >= '2024-03-15' AND created_at < '2024-03-16'"));
+    assert_eq!(finding["verified"]["before"], "scanned 13 of 13 partitions");
+    assert_eq!(finding["verified"]["after"], "scanned 1 of 13 partitions");
+    // Without --verify nothing is re-planned.
+    let (report, _, _) = check_json(&url, &["SELECT * FROM orders WHERE order_id = 123456.0"]);
+    let finding = &report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unpruned-partitions")
+        .unwrap()
+        .clone();
+    assert_eq!(finding["cause_kind"], "type-mismatch");
+    assert!(finding["verified"].is_null());
+}

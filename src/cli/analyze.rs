@@ -8,7 +8,8 @@ use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
 use planlint::source::{load, read_input, InputErrorKind};
-use planlint::{analyze, AnalyzedPlan};
+use planlint::sql::split_statements;
+use planlint::{analyze, analyze_query, AnalyzedPlan};
 
 /// Runs the analysis and returns the exit code.
 pub fn run(args: &AnalyzeArgs) -> u8 {
@@ -29,6 +30,18 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
         None => None,
     };
 
+    let queries: Vec<String> = match args
+        .query
+        .as_deref()
+        .map(|path| read_queries(path, args.max_input_size))
+    {
+        Some(Ok(queries)) => queries,
+        Some(Err(message)) => {
+            print_error(&message);
+            return EXIT_ERROR;
+        }
+        None => Vec::new(),
+    };
     let files: Vec<String> = if args.files.is_empty() {
         vec!["-".into()]
     } else {
@@ -43,7 +56,14 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
         match load(file, args.max_input_size) {
             Ok(loaded) => {
                 for (index, explain) in loaded.plans.into_iter().enumerate() {
-                    let analysis = analyze(&explain, catalog.as_ref(), &config);
+                    let query = match queries.as_slice() {
+                        [one] => Some(one.as_str()),
+                        many => many.get(index).map(String::as_str),
+                    };
+                    let analysis = match query {
+                        Some(query) => analyze_query(&explain, query, catalog.as_ref(), &config),
+                        None => analyze(&explain, catalog.as_ref(), &config),
+                    };
                     plans.push(AnalyzedPlan {
                         source: loaded.name.clone(),
                         plan_number: index + 1,
@@ -61,6 +81,19 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
         }
     }
     finish(&plans, &failures, &args.report)
+}
+
+/// The statements of the `--query` file.
+fn read_queries(path: &str, max_bytes: u64) -> Result<Vec<String>, String> {
+    let input = read_input(path, max_bytes).map_err(|error| format!("query {error}"))?;
+    let statements: Vec<String> = split_statements(&input.text)
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    if statements.is_empty() {
+        return Err(format!("query {}: no SQL statement in it", input.name));
+    }
+    Ok(statements)
 }
 
 fn read_catalog(path: &str, max_bytes: u64) -> Result<Catalog, String> {

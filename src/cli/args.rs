@@ -43,6 +43,10 @@ pub struct AnalyzeArgs {
     /// A catalog snapshot (JSON) with partitions, keys, indexes and sizes, for exact verdicts.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<String>,
+    /// The SQL the plans are of, to learn why pruning failed: one statement for every plan, or
+    /// one per plan in order.
+    #[arg(long, value_name = "FILE")]
+    pub query: Option<String>,
     /// Refuse inputs larger than this (bytes; K, M, G suffixes allowed).
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub max_input_size: u64,
@@ -98,6 +102,10 @@ pub struct CheckArgs {
     /// still rolled back.
     #[arg(long, requires = "analyze")]
     pub allow_writes: bool,
+    /// Re-plan each suggested rewrite (plain EXPLAIN, read-only) and keep only those that make the
+    /// planner read fewer partitions, with the before and after.
+    #[arg(long)]
+    pub verify: bool,
     /// A value for $1, $2, ... of parameterised statements (repeatable, in order; NULL when absent).
     #[arg(long = "param", value_name = "VALUE")]
     pub params: Vec<String>,

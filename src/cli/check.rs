@@ -6,13 +6,13 @@ use super::statements::collect;
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::live::{
-    resolve, Environment, ExplainMode, LiveError, LiveErrorKind, PlanChoice, ProcessEnvironment,
-    Session, SessionOptions,
+    resolve, verify_rewrites, Environment, ExplainMode, LiveError, LiveErrorKind, PlanChoice,
+    ProcessEnvironment, Session, SessionOptions,
 };
 use planlint::plan::{parse_plans, Explain, ParseError};
 use planlint::report::InputFailure;
 use planlint::sql::{check_statement, CheckedStatement};
-use planlint::{analyze, analyze_generic, AnalyzedPlan};
+use planlint::{analyze_generic, analyze_query, AnalyzedPlan};
 
 /// Runs the check and returns the exit code.
 pub fn run(args: &CheckArgs) -> u8 {
@@ -76,12 +76,19 @@ pub fn run(args: &CheckArgs) -> u8 {
             Ok(StatementPlans { generic, custom }) => {
                 let custom = custom.as_ref().and_then(|plans| plans.first());
                 for (index, explain) in generic.into_iter().enumerate() {
-                    let analysis = match custom {
-                        Some(custom) => {
-                            analyze_generic(&explain, custom, catalog.as_ref(), &config)
-                        }
-                        None => analyze(&explain, catalog.as_ref(), &config),
+                    let mut analysis = match custom {
+                        Some(custom) => analyze_generic(
+                            &explain,
+                            custom,
+                            Some(&checked.text),
+                            catalog.as_ref(),
+                            &config,
+                        ),
+                        None => analyze_query(&explain, &checked.text, catalog.as_ref(), &config),
                     };
+                    if args.verify {
+                        verify_rewrites(&mut session, &mut analysis, catalog.as_ref());
+                    }
                     plans.push(AnalyzedPlan {
                         source: statement.source.clone(),
                         plan_number: index + 1,

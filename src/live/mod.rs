@@ -12,7 +12,9 @@ mod conninfo;
 mod error;
 mod session;
 mod tls;
+mod verify;
 
 pub use conninfo::{resolve, ConnParams, Environment, ProcessEnvironment, SslMode};
 pub use error::{LiveError, LiveErrorKind};
 pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};
+pub use verify::verify_rewrites;

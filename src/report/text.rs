@@ -62,11 +62,21 @@ fn render_finding(out: &mut String, finding: &Finding) {
         format!("at {}", finding.node_path).dimmed()
     ));
     out.push_str(&format!("  {}\n", finding.message));
+    if let Some(cause) = &finding.cause {
+        out.push_str(&format!("  {} {cause}\n", "why:".cyan().bold()));
+    }
     out.push_str(&format!(
         "  {} {}\n",
         "fix:".green().bold(),
         finding.suggestion
     ));
+    if let Some(rewrite) = &finding.rewrite_sql {
+        out.push_str(&format!("    {}\n", rewrite.green()));
+    }
+    if let Some(verified) = &finding.verified {
+        let effect = format!("{} → {}", verified.before, verified.after);
+        out.push_str(&format!("  {} {effect}\n", "verified:".green().bold()));
+    }
     if let Some(sql) = &finding.fix_sql {
         let lines: Vec<&str> = sql.lines().collect();
         for line in lines.iter().take(MAX_FIX_LINES) {

@@ -6,6 +6,7 @@ use super::sites::ScanSite;
 use crate::catalog::Catalog;
 use crate::partitions::PartitionScan;
 use crate::plan::{Explain, NodeId, PlanGraph};
+use crate::sql::pruning::Diagnosis;
 
 /// Everything the rules read about one plan, computed once and shared by all rules.
 pub struct Context<'a> {
@@ -22,6 +23,9 @@ pub struct Context<'a> {
     /// For the generic plan of a parameterised statement: the partition scans of a custom plan
     /// made for its parameter values, as if they were literals (live mode with `--param`).
     pub literal_partitions: Option<&'a [PartitionScan]>,
+    /// The statement the plan is of, when known (live mode, `--query`, auto_explain's
+    /// "Query Text").
+    pub query: Option<&'a str>,
 }
 
 /// A finding before the engine stamps it with the rule and the node path.
@@ -38,6 +42,8 @@ pub struct Draft {
     pub suggestion: String,
     /// SQL that fixes it.
     pub fix_sql: Option<String>,
+    /// Why it happened, read from the query or the plan, with a rewrite when one is known.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 /// Collects one rule's findings.
@@ -69,6 +75,13 @@ impl<'a> Sink<'a> {
             node_id: draft.node.index(),
             node_path: self.graph.path(draft.node),
             relation: draft.relation,
+            cause_kind: draft.diagnosis.as_ref().map(|diagnosis| diagnosis.kind),
+            cause: draft
+                .diagnosis
+                .as_ref()
+                .map(|diagnosis| diagnosis.cause.clone()),
+            rewrite_sql: draft.diagnosis.and_then(|diagnosis| diagnosis.rewrite_sql),
+            verified: None,
         });
     }
 }

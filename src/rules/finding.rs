@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sql::pruning::CauseKind;
+
 /// How serious a finding is; `--fail-on` compares against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,4 +80,21 @@ pub struct Finding {
     pub node_path: String,
     /// The table concerned (for partitions, the partitioned parent).
     pub relation: Option<String>,
+    /// The kind of cause, e.g. `function-on-key`, when planlint found one.
+    pub cause_kind: Option<CauseKind>,
+    /// Why it happened, in one sentence, when planlint could tell.
+    pub cause: Option<String>,
+    /// The statement rewritten so the problem goes away, when planlint knows how.
+    pub rewrite_sql: Option<String>,
+    /// The rewrite's effect as the live planner reported it (`--verify`).
+    pub verified: Option<Verified>,
+}
+
+/// A fix checked against the real planner: the plan before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    /// What the original plan does, e.g. `scanned 8 of 8 partitions`.
+    pub before: String,
+    /// What the rewritten plan does, e.g. `scanned 1 of 8 partitions`.
+    pub after: String,
 }

@@ -74,6 +74,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                 }
             ),
             fix_sql: Some(fix_sql),
+            diagnosis: None,
         });
     }
 }

@@ -12,7 +12,7 @@ mod unpruned_partitions;
 
 pub use context::{Context, Draft, Sink};
 pub use doc::{RuleDoc, SECTIONS};
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, Severity, Verified};
 pub use registry::{find_rule, rules, Check, Rule};
 pub use settings::{Config, RuleSettings};
 pub use sites::{scan_sites, ScanSite};

@@ -69,6 +69,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                     .into()
             },
             fix_sql: None,
+            diagnosis: None,
         });
     }
 }

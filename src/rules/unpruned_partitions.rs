@@ -3,6 +3,9 @@
 use super::context::{Context, Draft, Sink};
 use super::settings::RuleSettings;
 use crate::partitions::PartitionScan;
+use crate::sql::pruning::{
+    diagnose_filters, diagnose_query, pruning_disabled, sentence, CauseKind, Diagnosis, KeyFacts,
+};
 
 /// Flags partitioned-table scans where no phase pruned anything.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
@@ -48,6 +51,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                 settings.severity.lowered(),
             ),
         };
+        let diagnosis = diagnose(context, scan);
         let (message, suggestion) = match literal_pruning(context, scan) {
             Some(with_literals) => (
                 format!("{message}; it prunes only with literal values: {with_literals}"),
@@ -56,7 +60,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                  `key = ANY($1)` with one array parameter does not on PostgreSQL 15)."
                     .to_owned(),
             ),
-            None => (message, suggestion(scan)),
+            None => (message, suggestion(scan, diagnosis.as_ref(), context.query.is_some())),
         };
         sink.report(Draft {
             node: scan.node_id,
@@ -65,6 +69,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             message,
             suggestion,
             fix_sql: None,
+            diagnosis,
         });
     }
 }
@@ -93,7 +98,63 @@ fn literal_pruning(context: &Context<'_>, scan: &PartitionScan) -> Option<String
     }
 }
 
-fn suggestion(scan: &PartitionScan) -> String {
+/// Why the scan was not pruned: `enable_partition_pruning` from the plan's settings, else the
+/// query's predicates on the key, else the partition scans' filters.
+fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
+    if pruning_disabled(&context.explain.settings) {
+        return Some(Diagnosis {
+            kind: CauseKind::PruningDisabled,
+            cause: sentence(CauseKind::PruningDisabled, "", &KeyFacts::default()),
+            rewrite_sql: None,
+        });
+    }
+    let key = scan.partition_key.as_ref()?;
+    let column = key.columns.first()?.clone();
+    let type_name = context
+        .catalog
+        .and_then(|catalog| catalog.find(scan.parent_schema.as_deref(), &scan.parent))
+        .and_then(|table| table.columns.iter().find(|c| c.name == column))
+        .map(|c| c.type_name.clone());
+    let facts = KeyFacts {
+        column,
+        strategy: key.strategy.clone(),
+        type_name,
+    };
+    let from_query = context
+        .query
+        .and_then(|query| diagnose_query(query, &scan.parent, &facts));
+    from_query.or_else(|| {
+        let first = context.graph.node(*scan.scans.first()?);
+        let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        diagnose_filters(&filters, &facts)
+    })
+}
+
+fn suggestion(scan: &PartitionScan, diagnosis: Option<&Diagnosis>, query_known: bool) -> String {
+    let ask_for_query = if query_known {
+        ""
+    } else {
+        " Pass the statement (--query FILE) to get it rewritten."
+    };
+    match diagnosis.map(|diagnosis| (diagnosis.kind, diagnosis.rewrite_sql.is_some())) {
+        Some((_, true)) => "Compare the bare partition key instead, as rewrite_sql does; then the planner prunes.".to_owned(),
+        Some((CauseKind::PruningDisabled, _)) => "Turn enable_partition_pruning back on (RESET enable_partition_pruning, \
+                                                  or remove it from the role, database or postgresql.conf)."
+            .to_owned(),
+        Some((CauseKind::FunctionOnKey | CauseKind::CastOnKey | CauseKind::TypeMismatch, false)) => format!(
+            "Compare the bare partition key with values of its own type, with no function or cast around the key.{ask_for_query}"
+        ),
+        Some(_) => base_suggestion(scan),
+        None if scan.partition_key.is_some() => format!("{}{ask_for_query}", base_suggestion(scan)),
+        None => base_suggestion(scan),
+    }
+}
+
+fn base_suggestion(scan: &PartitionScan) -> String {
     match &scan.partition_key {
         Some(key) => format!(
             "Add a predicate on the partition key ({}) comparing the bare column with constants or parameters, \

@@ -3,6 +3,7 @@
 mod create_index;
 mod ident;
 mod predicates;
+pub mod pruning;
 mod split;
 mod statement;
 
