@@ -26,9 +26,14 @@ struct Cases {
 struct Case {
     plan: String,
     catalog: bool,
+    /// Analyse with the plan's statement (the captured NAME.sql next to the plan).
+    #[serde(default)]
+    query: bool,
     message: Option<String>,
     fix_sql: Option<String>,
     severity: Option<String>,
+    cause_kind: Option<String>,
+    rewrite_sql: Option<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -45,11 +50,21 @@ fn findings_of(rule: &str, case: &Case, catalog: &Catalog) -> Vec<Finding> {
     let path = fixtures_dir().join("plans").join(&case.plan);
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let explains = parse_plans(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let query = case.query.then(|| {
+        let stem = case
+            .plan
+            .trim_end_matches(".json")
+            .trim_end_matches(".analyze");
+        let sql_path = fixtures_dir().join("plans").join(format!("{stem}.sql"));
+        fs::read_to_string(&sql_path).unwrap_or_else(|e| panic!("{}: {e}", sql_path.display()))
+    });
     let config = Config::default();
+    let catalog = case.catalog.then_some(catalog);
     explains
         .iter()
-        .flat_map(|explain| {
-            planlint::analyze(explain, case.catalog.then_some(catalog), &config).findings
+        .flat_map(|explain| match &query {
+            Some(query) => planlint::analyze_query(explain, query, catalog, &config).findings,
+            None => planlint::analyze(explain, catalog, &config).findings,
         })
         .filter(|finding| finding.rule == rule)
         .collect()
@@ -153,6 +168,20 @@ fn every_rule_fires_on_its_failing_cases_and_not_on_its_passing_ones() {
                     case.severity
                         .as_ref()
                         .is_none_or(|s| f.severity.as_str() == s)
+                })
+                .filter(|f| {
+                    case.cause_kind.as_ref().is_none_or(|kind| {
+                        f.cause_kind
+                            .is_some_and(|k| serde_json::to_value(k).unwrap() == kind.as_str())
+                    })
+                })
+                .filter(|f| {
+                    case.rewrite_sql.as_ref().is_none_or(|sql| {
+                        f.rewrite_sql
+                            .as_deref()
+                            .unwrap_or_default()
+                            .contains(sql.as_str())
+                    })
                 })
                 .collect();
             assert!(

@@ -1,8 +1,10 @@
-//! `unpruned-partitions`: a partitioned table scanned on every partition.
+//! `unpruned-partitions`: a partitioned table scanned on every partition (or, for range
+//! partitioning, on its default partition when the explicit ones would do).
 
 use super::context::{Context, Draft, Sink};
+use super::finding::Severity;
 use super::settings::RuleSettings;
-use crate::partitions::PartitionScan;
+use crate::partitions::{PartitionScan, PruningPhase};
 use crate::sql::pruning::{
     diagnose_filters, diagnose_query, pruning_disabled, sentence, CauseKind, Diagnosis, KeyFacts,
 };
@@ -12,6 +14,14 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
     let min_partitions = settings.threshold("min_partitions");
     let min_empty_fraction = settings.threshold("min_empty_fraction");
     for scan in context.partitions {
+        if pruned_only_at_startup(context, scan) {
+            report_startup_pruning(context, scan, sink);
+            continue;
+        }
+        if reads_default_needlessly(scan) {
+            report_default_partition(context, settings, scan, sink);
+            continue;
+        }
         if !scan.unpruned()
             || scan.runtime_pruning_possible
             || (scan.partitions_in_plan as f64) < min_partitions
@@ -72,6 +82,100 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             diagnosis,
         });
     }
+}
+
+/// A range-partitioned scan that pruned, but kept the default partition: the explicit
+/// partitions do not cover the predicate's range (an open range, typically).
+fn reads_default_needlessly(scan: &PartitionScan) -> bool {
+    let range = scan
+        .partition_key
+        .as_ref()
+        .is_some_and(|key| key.strategy == "range");
+    range
+        && !scan.unpruned()
+        && scan.default_in_plan
+        && scan
+            .partitions_total
+            .is_some_and(|total| scan.partitions_in_plan < total)
+}
+
+fn report_default_partition(
+    context: &Context<'_>,
+    settings: &RuleSettings,
+    scan: &PartitionScan,
+    sink: &mut Sink<'_>,
+) {
+    let column = scan
+        .partition_key
+        .as_ref()
+        .and_then(|key| key.columns.first())
+        .cloned()
+        .unwrap_or_default();
+    let detail = context.query.map_or_else(
+        || format!("the predicate on {column}"),
+        |_| format!("the query's predicate on {column}"),
+    );
+    let facts = KeyFacts {
+        column,
+        ..KeyFacts::default()
+    };
+    sink.report(Draft {
+        node: scan.node_id,
+        severity: settings.severity.lowered(),
+        relation: Some(scan.parent.clone()),
+        message: format!(
+            "scanned {} of {} partitions of {}{}, including its default partition",
+            scan.partitions_in_plan,
+            scan.partitions_total.unwrap_or_default(),
+            scan.parent,
+            scan.key_description().map(|key| format!(" ({key})")).unwrap_or_default()
+        ),
+        suggestion: "Bound the range so the explicit partitions cover it (add the missing upper or lower bound), \
+                     or move the default partition's rows into explicit partitions: an empty default partition costs \
+                     little to scan."
+            .to_owned(),
+        fix_sql: None,
+        diagnosis: Some(Diagnosis {
+            kind: CauseKind::DefaultPartition,
+            cause: sentence(CauseKind::DefaultPartition, &detail, &facts),
+            rewrite_sql: None,
+        }),
+    });
+}
+
+/// A literal statement that prunes at executor start-up only: fine for one run, but the
+/// planner plans (and a cached plan locks) every partition. Statements with parameters are
+/// expected to prune at start-up, so they are not reported.
+fn pruned_only_at_startup(context: &Context<'_>, scan: &PartitionScan) -> bool {
+    let literal_query = context.query.is_some_and(|query| !query.contains('$'));
+    literal_query && scan.pruned_at == [PruningPhase::Startup]
+}
+
+fn report_startup_pruning(context: &Context<'_>, scan: &PartitionScan, sink: &mut Sink<'_>) {
+    let diagnosis = diagnose(context, scan).filter(|d| d.kind == CauseKind::StableValue).unwrap_or_else(|| Diagnosis {
+        kind: CauseKind::StableValue,
+        cause: "the key is compared with a value known only when the statement starts (a stable function, or a \
+                comparison across types such as a timestamptz key with a date or timestamp literal), so pruning \
+                happens at executor start-up, not at plan time"
+            .to_owned(),
+        rewrite_sql: None,
+    });
+    sink.report(Draft {
+        node: scan.node_id,
+        severity: Severity::Info,
+        relation: Some(scan.parent.clone()),
+        message: format!(
+            "{} of {} partitions of {} were removed at executor start-up, none at plan time",
+            scan.removed_at_startup,
+            scan.partitions_in_plan as u64 + scan.removed_at_startup,
+            scan.parent
+        ),
+        suggestion: "Fine for a one-off query. For a statement planned once and run often, compare the key with a \
+                     literal of the key's own type (or a parameter), so the planner prunes."
+            .to_owned(),
+        fix_sql: None,
+        diagnosis: Some(diagnosis),
+    });
 }
 
 /// How the same statement prunes when its parameter values are literals, when it does.

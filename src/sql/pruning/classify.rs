@@ -156,6 +156,7 @@ pub(super) fn judge(expr: &Expr, key: &KeyFacts, reference: Option<&str>) -> Ver
 fn wrapped_key(key_side: &Expr, whole: &Expr) -> Verdict {
     let kind = match key_side {
         Expr::Cast { .. } => CauseKind::CastOnKey,
+        Expr::Collate { .. } => CauseKind::Collation,
         _ => CauseKind::FunctionOnKey,
     };
     Verdict::Blocks {
@@ -182,6 +183,9 @@ fn judge_value(value: &Expr, key: &KeyFacts, reference: Option<&str>, whole: &Ex
         kind,
         detail: whole.to_string(),
     };
+    if contains(value, &|e| matches!(e, Expr::Collate { .. })) {
+        return blocks(CauseKind::Collation);
+    }
     if contains(value, &|e| {
         matches!(e, Expr::Subquery(_) | Expr::Exists { .. })
     }) {

@@ -46,6 +46,8 @@ pub enum CauseKind {
     VolatileValue,
     /// `= ANY($n)` with one array parameter.
     ArrayParameter,
+    /// A comparison in another collation than the key's.
+    Collation,
     /// `<>` or `NOT IN` on a range or hash key.
     NotEqual,
     /// LIKE on the key.
@@ -64,6 +66,8 @@ pub enum CauseKind {
     NoKeyPredicate,
     /// The key compared with a stable function: pruning moves to executor start-up.
     StableValue,
+    /// The default partition is read because the explicit partitions do not cover the range.
+    DefaultPartition,
 }
 
 /// The diagnosis of one unpruned (or start-up-pruned) partitioned scan.
@@ -181,8 +185,22 @@ pub fn sentence(kind: CauseKind, detail: &str, key: &KeyFacts) -> String {
             "the key {column} is wrapped in a function or expression ({detail}): the planner can compare only the bare \
              key with the partition bounds, and an index on {column} cannot serve it either"
         ),
+        CauseKind::CastOnKey if detail.contains('$') => format!(
+            "the key {column} is cast ({detail}) because the parameter is declared with another type than the key's: \
+             declare it {} (or write ${{n}}::{}) so the key stays bare",
+            key.type_name.as_deref().unwrap_or("as the key's type"),
+            key.type_name.as_deref().unwrap_or("type")
+        ),
         CauseKind::CastOnKey => format!(
             "the key {column} is cast ({detail}): the planner can compare only the bare key with the partition bounds"
+        ),
+        CauseKind::Collation => format!(
+            "{detail}: the comparison uses another collation than the key's, so it cannot be held against the bounds; \
+             drop the COLLATE clause"
+        ),
+        CauseKind::DefaultPartition => format!(
+            "the explicit partitions do not cover the range of {detail}, so the default partition may hold matching rows \
+             and is read too; bound the range within the explicit partitions, or keep the default partition empty"
         ),
         CauseKind::TypeMismatch => format!(
             "{detail} compares the {} key with a value of another type, so PostgreSQL casts the key and nothing prunes",

@@ -1,0 +1,12 @@
+-- Pruning cause: the key compared with a subquery's column (IN (SELECT ...)). PostgreSQL 15 plans
+-- this semi-join as a Nested Loop: a HashAggregate of the 4 distinct last_order_id values
+-- outside, a parameterised Append of all 8 orders partitions inside. Nothing prunes at plan time
+-- or start-up; run-time pruning picks one partition per outer row: under ANALYZE orders_p1 runs
+-- 4 times (last_order_id 4, 8, 12, 16) and the other 7 show "Actual Loops": 0. A hash semi-join
+-- would have read every partition.
+-- expect: plan->0->'Plan'->>'Node Type' = 'Nested Loop'
+-- expect: (SELECT count(*) FROM pg_temp.nodes(plan) n WHERE n->>'Relation Name' LIKE 'orders\_p_' AND n->>'Index Cond' = '(order_id = customers.last_order_id)') = 8
+-- expect: EXISTS (SELECT FROM pg_temp.nodes(plan) n WHERE n->>'Node Type' = 'Append' AND (n->>'Subplans Removed')::int = 0)
+-- expect-analyze: (SELECT count(*) FROM pg_temp.nodes(plan) n WHERE n->>'Relation Name' LIKE 'orders\_p_' AND (n->>'Actual Loops')::int = 0) = 7
+-- expect-analyze: EXISTS (SELECT FROM pg_temp.nodes(plan) n WHERE n->>'Relation Name' = 'orders_p1' AND (n->>'Actual Loops')::int = 4)
+SELECT * FROM orders WHERE order_id IN (SELECT last_order_id FROM customers WHERE id < 5);
