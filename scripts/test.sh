@@ -67,6 +67,23 @@ pg_temp_start
 psql() { "$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql -f "$here/fixtures-schema.sql" >/dev/null
 
+# HypoPG, so `check --verify` can try suggested indexes as hypothetical ones.
+hypopg_control="$("$PLANLINT_PG_BIN/pg_config" --sharedir)/extension/hypopg.control"
+if [[ ! -f $hypopg_control && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    log "HypoPG not found; installing postgresql-15-hypopg with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15-hypopg >&2 \
+        || { DEBIAN_FRONTEND=noninteractive apt-get update >&2 \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15-hypopg >&2; } \
+        || true
+fi
+if [[ -f $hypopg_control ]]; then
+    psql -c "CREATE EXTENSION hypopg" >/dev/null
+    export PLANLINT_TEST_HYPOPG=1
+else
+    [[ ${CI:-} == true ]] && fatal "HypoPG (postgresql-15-hypopg) is required in CI and could not be had"
+    log "warning: no HypoPG (install postgresql-15-hypopg); the index verification tests will skip"
+fi
+
 # TLS with a CA made here: the server's certificate is issued for "localhost" only, so the
 # tests can check that a good CA connects and that a wrong CA or a wrong host name is refused.
 tls=$PLANLINT_PG_DIR/tls

@@ -606,3 +606,83 @@ fn verify_replans_the_rewrite_and_reports_before_and_after() {
     assert_eq!(finding["cause_kind"], "type-mismatch");
     assert!(finding["verified"].is_null());
 }
+
+/// Whether scripts/test.sh installed HypoPG in the test database.
+fn hypopg_installed() -> bool {
+    match std::env::var("PLANLINT_TEST_HYPOPG") {
+        Ok(flag) if flag == "1" => true,
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true but HypoPG is not set up: run the suite with scripts/test.sh")
+        }
+        _ => {
+            eprintln!("SKIPPED: HypoPG tests need scripts/test.sh with postgresql-15-hypopg");
+            false
+        }
+    }
+}
+
+fn finding_of<'a>(report: &'a Value, rule: &str) -> Option<&'a Value> {
+    report["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+}
+
+#[test]
+fn verify_tries_suggested_indexes_with_hypopg_and_drops_unused_ones() {
+    let Some(url) = database_url() else { return };
+    if !hypopg_installed() {
+        return;
+    }
+    let (report, _, stderr) = check_json(
+        &url,
+        &[
+            "--verify",
+            "SELECT * FROM customers WHERE email = 'user4242@example.com'",
+        ],
+    );
+    let finding = finding_of(&report, "missing-index").expect("the index is suggested");
+    let before = finding["verified"]["before"].as_str().unwrap();
+    let after = finding["verified"]["after"].as_str().unwrap();
+    assert!(
+        before.starts_with("cost ") && after.contains("with the index (HypoPG)"),
+        "{before} / {after} {stderr}"
+    );
+    let (report, _, _) = check_json(
+        &url,
+        &["--verify", "SELECT * FROM orders WHERE customer_id = 42"],
+    );
+    assert!(
+        finding_of(&report, "missing-index").unwrap()["verified"].is_object(),
+        "partitioned tables too"
+    );
+    // An index the planner would not use (every row matches) is not suggested.
+    let keep_all = [
+        "--threshold",
+        "missing-index.min_discard_fraction=0",
+        "SELECT * FROM customers WHERE created_at > '2000-01-01'",
+    ];
+    let (report, _, _) = check_json(&url, &keep_all);
+    assert!(
+        finding_of(&report, "missing-index").is_some(),
+        "suggested without --verify"
+    );
+    let mut verified = vec!["--verify"];
+    verified.extend(keep_all);
+    let (report, _, _) = check_json(&url, &verified);
+    assert!(
+        finding_of(&report, "missing-index").is_none(),
+        "dropped with --verify: {report}"
+    );
+    // Nothing was built: the hypothetical index lives only in the session.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let indexes: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%(email)%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 0);
+}

@@ -6,8 +6,8 @@ use super::statements::collect;
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::live::{
-    resolve, verify_rewrites, Environment, ExplainMode, LiveError, LiveErrorKind, PlanChoice,
-    ProcessEnvironment, Session, SessionOptions,
+    resolve, verify_fixes, Environment, ExplainMode, LiveError, LiveErrorKind, PlanChoice,
+    ProcessEnvironment, Session, SessionOptions, VerifyNotes,
 };
 use planlint::plan::{parse_plans, Explain, ParseError};
 use planlint::report::InputFailure;
@@ -63,6 +63,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         ExplainMode::Plan
     };
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
+    let mut notes = VerifyNotes::default();
     for statement in &statements {
         let checked = match check_statement(&statement.text) {
             Ok(checked) => checked,
@@ -87,7 +88,13 @@ pub fn run(args: &CheckArgs) -> u8 {
                         None => analyze_query(&explain, &checked.text, catalog.as_ref(), &config),
                     };
                     if args.verify {
-                        verify_rewrites(&mut session, &mut analysis, catalog.as_ref());
+                        verify_fixes(
+                            &mut session,
+                            &checked,
+                            &mut analysis,
+                            catalog.as_ref(),
+                            &mut notes,
+                        );
                     }
                     plans.push(AnalyzedPlan {
                         source: statement.source.clone(),
@@ -102,6 +109,13 @@ pub fn run(args: &CheckArgs) -> u8 {
                 record_failure(&mut failures, &statement.source, kind, message);
             }
         }
+    }
+    if notes.hypopg_missing {
+        eprintln!(
+            "planlint: note: HypoPG is not installed in {}, so suggested indexes were not verified \
+             (CREATE EXTENSION hypopg; package postgresql-NN-hypopg)",
+            session.target()
+        );
     }
     finish(&plans, &failures, &args.report)
 }

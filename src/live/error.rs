@@ -74,11 +74,21 @@ impl LiveError {
                 )),
             };
         }
-        let kind = if error.is_closed() {
-            LiveErrorKind::Lost
-        } else {
-            LiveErrorKind::Connect
-        };
+        // A closed socket or a reset connection mid-query both mean the session is gone; which
+        // one the client sees first depends on timing.
+        if error.is_closed()
+            || error
+                .to_string()
+                .starts_with("error communicating with the server")
+        {
+            return Self {
+                kind: LiveErrorKind::Lost,
+                message: format!(
+                    "{target}: the server closed the connection (it stopped, or the backend was terminated)"
+                ),
+            };
+        }
+        let kind = LiveErrorKind::Connect;
         let mut text = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {

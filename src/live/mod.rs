@@ -17,4 +17,4 @@ mod verify;
 pub use conninfo::{resolve, ConnParams, Environment, ProcessEnvironment, SslMode};
 pub use error::{LiveError, LiveErrorKind};
 pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};
-pub use verify::verify_rewrites;
+pub use verify::{verify_fixes, VerifyNotes};

@@ -171,6 +171,43 @@ impl Session {
         Ok(plan)
     }
 
+    /// Plans `statement` before and after adding the hypothetical index `index_sql`
+    /// (`CREATE INDEX ON table (columns)`) with HypoPG, in a READ ONLY transaction that is
+    /// rolled back: no real index is built, nothing is written. `None` when HypoPG is not
+    /// installed in the database.
+    pub fn explain_with_hypothetical_index(
+        &mut self,
+        statement: &CheckedStatement,
+        index_sql: &str,
+    ) -> Result<Option<(String, String)>, LiveError> {
+        let (statement_timeout, lock_timeout) = self.timeouts();
+        let target = self.target.clone();
+        let explain = format!("EXPLAIN (FORMAT JSON) {}", statement.text);
+        let run = |client: &mut Client| -> Result<Option<(String, String)>, postgres::Error> {
+            let mut transaction = client.build_transaction().read_only(true).start()?;
+            transaction.batch_execute(&format!(
+                "SET LOCAL statement_timeout = {statement_timeout}; SET LOCAL lock_timeout = {lock_timeout}"
+            ))?;
+            let installed = !transaction
+                .query_typed("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'", &[])?
+                .is_empty();
+            if !installed {
+                transaction.rollback()?;
+                return Ok(None);
+            }
+            let before = query_plan(&mut transaction, &explain)?;
+            transaction.query_typed(
+                "SELECT hypopg_create_index($1)",
+                &[(&index_sql, Type::TEXT)],
+            )?;
+            let after = query_plan(&mut transaction, &explain);
+            transaction.query_typed("SELECT hypopg_reset()", &[])?;
+            transaction.rollback()?;
+            Ok(Some((before, after?)))
+        };
+        run(&mut self.client).map_err(|error| LiveError::from_postgres(&target, &error))
+    }
+
     /// Runs the catalog snapshot query and returns its JSON document.
     pub fn catalog_snapshot(&mut self) -> Result<String, LiveError> {
         let (statement_timeout, lock_timeout) = self.timeouts();

@@ -1,17 +1,118 @@
-//! `--verify`: re-plans each suggested rewrite on the live server (plain EXPLAIN, read-only)
-//! and keeps it only when the planner really reads fewer partitions with it.
+//! `--verify`: checks fixes against the live planner. Each suggested rewrite is re-planned
+//! (plain EXPLAIN, read-only) and kept only when the planner reads fewer partitions with it;
+//! each suggested index is tried as a HypoPG hypothetical index and kept only when the planner
+//! would use it.
 
 use super::session::{ExplainMode, PlanChoice, Session};
 use crate::catalog::Catalog;
+use crate::numbers::count;
 use crate::partitions::{partition_scans, PartitionScan};
 use crate::plan::parse_plans;
+use crate::plan::Explain;
 use crate::rules::Verified;
-use crate::sql::check_statement;
+use crate::sql::{check_statement, CheckedStatement};
 use crate::Analysis;
+
+/// What `--verify` could not do, to be said once per run.
+#[derive(Debug, Default)]
+pub struct VerifyNotes {
+    /// HypoPG is not installed in the database, so index suggestions were not verified.
+    pub hypopg_missing: bool,
+}
+
+/// Checks every fix in `analysis`: rewrites (see [`verify_rewrites`]) and suggested indexes.
+pub fn verify_fixes(
+    session: &mut Session,
+    statement: &CheckedStatement,
+    analysis: &mut Analysis,
+    catalog: Option<&Catalog>,
+    notes: &mut VerifyNotes,
+) {
+    verify_rewrites(session, analysis, catalog);
+    if statement.parameters > 0 || notes.hypopg_missing {
+        return;
+    }
+    let mut unused = Vec::new();
+    for (position, finding) in analysis.findings.iter_mut().enumerate() {
+        if finding.rule != "missing-index" {
+            continue;
+        }
+        let Some(index_sql) = finding.fix_sql.as_deref().and_then(hypothetical_index) else {
+            continue;
+        };
+        match session.explain_with_hypothetical_index(statement, &index_sql) {
+            Ok(None) => {
+                notes.hypopg_missing = true;
+                return;
+            }
+            Ok(Some((before, after))) => match (
+                total_cost(&before),
+                total_cost(&after),
+                uses_hypothetical_index(&after),
+            ) {
+                (Some(before), Some(after), true) => {
+                    finding.verified = Some(Verified {
+                        before: format!("cost {}", count(before)),
+                        after: format!("cost {} with the index (HypoPG)", count(after)),
+                    });
+                }
+                _ => unused.push(position),
+            },
+            Err(error) => append(
+                &mut finding.cause,
+                &format!("the index could not be tried with HypoPG ({error})"),
+            ),
+        }
+    }
+    // The planner would not use these indexes: the suggestions are dropped.
+    for position in unused.into_iter().rev() {
+        analysis.findings.remove(position);
+    }
+}
+
+/// `CREATE INDEX ON table (columns)` from the first statement of a suggested fix.
+fn hypothetical_index(fix_sql: &str) -> Option<String> {
+    let create = fix_sql
+        .lines()
+        .find(|line| line.starts_with("CREATE INDEX"))?;
+    let (_, target) = create.split_once(" ON ")?;
+    let target = target
+        .strip_prefix("ONLY ")
+        .unwrap_or(target)
+        .trim_end_matches(';');
+    Some(format!("CREATE INDEX ON {target}"))
+}
+
+fn parsed_root_cost(explains: &[Explain]) -> Option<f64> {
+    let graph = &explains.first()?.graph;
+    graph.node(graph.root()?).total_cost
+}
+
+fn total_cost(plan: &str) -> Option<f64> {
+    parse_plans(plan)
+        .ok()
+        .and_then(|explains| parsed_root_cost(&explains))
+}
+
+/// HypoPG names its indexes `<oid>btree_table_column`.
+fn uses_hypothetical_index(plan: &str) -> bool {
+    parse_plans(plan).is_ok_and(|explains| {
+        explains.iter().any(|explain| {
+            explain.graph.ids().any(|id| {
+                explain
+                    .graph
+                    .node(id)
+                    .index_name
+                    .as_deref()
+                    .is_some_and(|name| name.starts_with('<'))
+            })
+        })
+    })
+}
 
 /// Checks every rewrite in `analysis` against the planner: a rewrite that reads fewer
 /// partitions gets its before/after; one that does not is withdrawn, and its finding says so.
-pub fn verify_rewrites(session: &mut Session, analysis: &mut Analysis, catalog: Option<&Catalog>) {
+fn verify_rewrites(session: &mut Session, analysis: &mut Analysis, catalog: Option<&Catalog>) {
     for finding in &mut analysis.findings {
         let Some(rewrite) = finding.rewrite_sql.clone() else {
             continue;

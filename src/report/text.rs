@@ -73,10 +73,6 @@ fn render_finding(out: &mut String, finding: &Finding) {
     if let Some(rewrite) = &finding.rewrite_sql {
         out.push_str(&format!("    {}\n", rewrite.green()));
     }
-    if let Some(verified) = &finding.verified {
-        let effect = format!("{} → {}", verified.before, verified.after);
-        out.push_str(&format!("  {} {effect}\n", "verified:".green().bold()));
-    }
     if let Some(sql) = &finding.fix_sql {
         let lines: Vec<&str> = sql.lines().collect();
         for line in lines.iter().take(MAX_FIX_LINES) {
@@ -92,6 +88,10 @@ fn render_finding(out: &mut String, finding: &Finding) {
                 .dimmed()
             ));
         }
+    }
+    if let Some(verified) = &finding.verified {
+        let effect = format!("{} → {}", verified.before, verified.after);
+        out.push_str(&format!("  {} {effect}\n", "verified:".green().bold()));
     }
     out.push('\n');
 }
