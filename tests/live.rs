@@ -686,3 +686,36 @@ fn verify_tries_suggested_indexes_with_hypopg_and_drops_unused_ones() {
         .get(0);
     assert_eq!(indexes, 0);
 }
+
+#[test]
+fn pruning_turned_off_for_the_role_is_read_from_the_plans_settings() {
+    let Some(url) = database_url() else { return };
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'planlint_no_pruning') THEN
+                     CREATE ROLE planlint_no_pruning LOGIN;
+                 END IF;
+             END $$;
+             ALTER ROLE planlint_no_pruning SET enable_partition_pruning = off;
+             GRANT SELECT ON orders TO planlint_no_pruning;",
+        )
+        .unwrap();
+    let conninfo: String = url
+        .split_whitespace()
+        .map(|pair| {
+            if pair.starts_with("user=") {
+                "user=planlint_no_pruning"
+            } else {
+                pair
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (report, code, stderr) =
+        check_json(&conninfo, &["SELECT * FROM orders WHERE order_id = 123"]);
+    assert_eq!(code, 1, "{stderr}");
+    let finding = finding_of(&report, "unpruned-partitions").expect("nothing pruned");
+    assert_eq!(finding["cause_kind"], "pruning-disabled", "{finding}");
+}

@@ -138,8 +138,8 @@ impl Session {
             }
         }
         let options = match mode {
-            ExplainMode::Plan => "FORMAT JSON",
-            ExplainMode::Analyze => "ANALYZE, BUFFERS, FORMAT JSON",
+            ExplainMode::Plan => "SETTINGS, FORMAT JSON",
+            ExplainMode::Analyze => "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON",
         };
         let read_only = mode == ExplainMode::Plan || !self.options.allow_writes;
         let (statement_timeout, lock_timeout) = self.timeouts();
