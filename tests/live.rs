@@ -3,54 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// The test server's conninfo; without one, CI fails and a local run says loudly it skips.
-fn database_url() -> Option<String> {
-    match std::env::var("PLANLINT_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("CI=true but PLANLINT_TEST_DATABASE_URL is not set: run the suite with scripts/test.sh")
-        }
-        _ => {
-            eprintln!("SKIPPED: live test needs PLANLINT_TEST_DATABASE_URL; scripts/test.sh starts a server and sets it");
-            None
-        }
-    }
-}
-
-fn planlint() -> Command {
-    let mut command = Command::cargo_bin("planlint").unwrap();
-    for variable in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGPASSFILE",
-        "PGDATABASE",
-        "PGSSLMODE",
-    ] {
-        command.env_remove(variable);
-    }
-    command
-}
-
-fn check_json(url: &str, args: &[&str]) -> (Value, i32, String) {
-    let output = planlint()
-        .args(["check", "--db", url, "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    (
-        report,
-        output.status.code().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
+mod common;
+use common::{check_json, database_url, finding_of, planlint, with};
 
 fn count_rows(url: &str, table: &str) -> i64 {
     let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
@@ -352,17 +309,8 @@ fn a_missing_privilege_is_one_line_and_the_rest_of_the_batch_is_still_reported()
             .batch_execute("CREATE DATABASE planlint_privileges")
             .unwrap();
     }
-    let in_database = |url: &str, user: &str| -> String {
-        url.split_whitespace()
-            .map(|pair| match pair.split_once('=') {
-                Some(("dbname", _)) => "dbname=planlint_privileges".to_owned(),
-                Some(("user", _)) if !user.is_empty() => format!("user={user}"),
-                _ => pair.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut admin = postgres::Client::connect(&in_database(&url, ""), postgres::NoTls).unwrap();
+    let database = with(&url, "dbname", "planlint_privileges");
+    let mut admin = postgres::Client::connect(&database, postgres::NoTls).unwrap();
     admin
         .batch_execute(
             "DO $$ BEGIN
@@ -377,7 +325,7 @@ fn a_missing_privilege_is_one_line_and_the_rest_of_the_batch_is_still_reported()
         )
         .unwrap();
     let (report, code, stderr) = check_json(
-        &in_database(&url, "planlint_limited"),
+        &with(&database, "user", "planlint_limited"),
         &[
             "SELECT * FROM visible WHERE id = 5",
             "SELECT * FROM hidden WHERE id = 1",
@@ -516,16 +464,7 @@ fn statements_that_prune_only_with_literal_values_are_flagged() {
 
 /// The conninfo of the role scripts/test.sh makes log in with a password.
 fn password_role_conninfo(url: &str) -> String {
-    url.split_whitespace()
-        .map(|pair| {
-            if pair.starts_with("user=") {
-                "user=planlint_password"
-            } else {
-                pair
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    with(url, "user", "planlint_password")
 }
 
 #[test]
@@ -621,14 +560,6 @@ fn hypopg_installed() -> bool {
     }
 }
 
-fn finding_of<'a>(report: &'a Value, rule: &str) -> Option<&'a Value> {
-    report["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == rule)
-}
-
 #[test]
 fn verify_tries_suggested_indexes_with_hypopg_and_drops_unused_ones() {
     let Some(url) = database_url() else { return };
@@ -702,17 +633,7 @@ fn pruning_turned_off_for_the_role_is_read_from_the_plans_settings() {
              GRANT SELECT ON orders TO planlint_no_pruning;",
         )
         .unwrap();
-    let conninfo: String = url
-        .split_whitespace()
-        .map(|pair| {
-            if pair.starts_with("user=") {
-                "user=planlint_no_pruning"
-            } else {
-                pair
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let conninfo = with(&url, "user", "planlint_no_pruning");
     let (report, code, stderr) =
         check_json(&conninfo, &["SELECT * FROM orders WHERE order_id = 123"]);
     assert_eq!(code, 1, "{stderr}");

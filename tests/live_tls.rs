@@ -1,41 +1,25 @@
 //! TLS against the test server, whose certificate `scripts/test.sh` issues for "localhost" from
 //! a CA it makes (PLANLINT_TEST_TLS_DIR holds ca.pem and an unrelated wrong-ca.pem).
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-/// The test server's conninfo with `sslmode` and `host` replaced, and the TLS directory.
+mod common;
+use common::{database_url, planlint, url_from};
+
+/// The test server's conninfo without `host` and `sslmode` (each test sets them), and the
+/// directory with the CA files.
 fn tls_setup() -> Option<(String, String)> {
-    let url = std::env::var("PLANLINT_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty());
-    let dir = std::env::var("PLANLINT_TEST_TLS_DIR")
-        .ok()
-        .filter(|dir| !dir.is_empty());
-    match (url, dir) {
-        (Some(url), Some(dir)) => {
-            let base: Vec<&str> = url
-                .split_whitespace()
-                .filter(|pair| !pair.starts_with("sslmode=") && !pair.starts_with("host="))
-                .collect();
-            Some((base.join(" "), dir))
-        }
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!(
-                "CI=true but the TLS test server is not set up: run the suite with scripts/test.sh"
-            )
-        }
-        _ => {
-            eprintln!("SKIPPED: TLS tests need scripts/test.sh (PLANLINT_TEST_DATABASE_URL, PLANLINT_TEST_TLS_DIR)");
-            None
-        }
-    }
+    let url = database_url()?;
+    let dir = url_from("PLANLINT_TEST_TLS_DIR", "the test server's TLS setup")?;
+    let base: Vec<&str> = url
+        .split_whitespace()
+        .filter(|pair| !pair.starts_with("sslmode=") && !pair.starts_with("host="))
+        .collect();
+    Some((base.join(" "), dir))
 }
 
 fn check(conninfo: &str) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("planlint")
-        .unwrap()
-        .env_remove("PGSSLROOTCERT")
+    planlint()
         .args([
             "check",
             "--db",

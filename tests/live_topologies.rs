@@ -6,9 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::thread;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{json, Value};
+
+mod common;
+use common::{check_json, planlint, url_from};
 
 /// The statements whose verdicts must not depend on where they are checked.
 const STATEMENTS: &[&str] = &[
@@ -17,20 +19,6 @@ const STATEMENTS: &[&str] = &[
     "SELECT * FROM customers WHERE email = 'user4242@example.com'",
     "SELECT * FROM orders WHERE order_id = $1",
 ];
-
-/// The conninfo in `variable`; without one, CI fails and a local run says loudly it skips.
-fn url_from(variable: &str, what: &str) -> Option<String> {
-    match std::env::var(variable) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("CI=true but {variable} is not set: run the suite with scripts/test.sh")
-        }
-        _ => {
-            eprintln!("SKIPPED: live test needs {what} ({variable}); scripts/test.sh sets it up");
-            None
-        }
-    }
-}
 
 fn primary_url() -> Option<String> {
     url_from("PLANLINT_TEST_DATABASE_URL", "the test server")
@@ -56,37 +44,6 @@ fn pgbouncer_urls() -> Option<(String, String)> {
             "PgBouncer in transaction-pooling mode",
         )?,
     ))
-}
-
-fn planlint() -> Command {
-    let mut command = Command::cargo_bin("planlint").unwrap();
-    for variable in [
-        "DATABASE_URL",
-        "PGHOST",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSSLMODE",
-    ] {
-        command.env_remove(variable);
-    }
-    command
-}
-
-/// `planlint check --format json` with `args`: the report, the exit code and stderr.
-fn check_json(url: &str, args: &[&str]) -> (Value, i32, String) {
-    let output = planlint()
-        .args(["check", "--db", url, "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    (
-        report,
-        output.status.code().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
 }
 
 /// A file of `statements`, one after another, in `dir`.

@@ -1,5 +1,6 @@
 //! What SQL text says: expressions from plans (filters), and the statements planlint sends.
 
+mod conjuncts;
 mod create_index;
 mod ident;
 mod predicates;

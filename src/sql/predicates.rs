@@ -7,6 +7,8 @@ use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Visit, Visitor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use super::conjuncts::split_and;
+
 /// Functions that PostgreSQL marks immutable (for the argument types plans show them with),
 /// so an expression index over them can be built; others (`date_trunc` on timestamptz, casts
 /// to date) are stable at best, and `CREATE INDEX` would refuse them.
@@ -75,18 +77,10 @@ pub fn index_columns(filter: &str) -> Option<IndexColumns> {
         .parse_expr()
         .ok()?;
     let mut columns = IndexColumns::default();
-    let mut pending = vec![&expr];
-    while let Some(expr) = pending.pop() {
-        match expr {
-            Expr::Nested(inner) => pending.push(inner),
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::And,
-                right,
-            } => {
-                pending.push(right);
-                pending.push(left);
-            }
+    let mut conjuncts = Vec::new();
+    split_and(&expr, &mut conjuncts);
+    for conjunct in &conjuncts {
+        match strip_nested(conjunct) {
             Expr::BinaryOp { left, op, right } => {
                 let is_range = match op {
                     BinaryOperator::Eq => false,

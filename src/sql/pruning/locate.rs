@@ -2,9 +2,11 @@
 
 use std::ops::ControlFlow;
 
+use crate::sql::conjuncts::split_and;
+
 use sqlparser::ast::{
-    BinaryOperator, Expr, JoinConstraint, JoinOperator, Query, Select, SetExpr, Statement,
-    TableFactor, Visit, Visitor,
+    Expr, JoinConstraint, JoinOperator, Query, Select, SetExpr, Statement, TableFactor, Visit,
+    Visitor,
 };
 
 /// One read of the table: the name the query uses for it and the conditions on that read.
@@ -118,33 +120,4 @@ fn reference_to(factor: &TableFactor, table: &str) -> Option<String> {
         Some(alias) => alias.name.value.clone(),
         None => folded,
     })
-}
-
-/// Splits `a AND b AND c` into its terms.
-pub(super) fn split_and(expr: &Expr, out: &mut Vec<Expr>) {
-    let mut pending = vec![expr];
-    while let Some(expr) = pending.pop() {
-        match expr {
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::And,
-                right,
-            } => {
-                pending.push(right);
-                pending.push(left);
-            }
-            Expr::Nested(inner)
-                if matches!(
-                    inner.as_ref(),
-                    Expr::BinaryOp {
-                        op: BinaryOperator::And,
-                        ..
-                    }
-                ) =>
-            {
-                pending.push(inner)
-            }
-            other => out.push(other.clone()),
-        }
-    }
 }

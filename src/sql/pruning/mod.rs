@@ -10,8 +10,9 @@ use sqlparser::ast::Expr;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use crate::sql::conjuncts::split_and;
 use classify::{judge, Verdict};
-use locate::{split_and, table_reads};
+use locate::table_reads;
 use rewrite::{replace_in_statement, rewrite_predicate, stable_instead_of_volatile};
 
 /// How deeply sqlparser may nest while reading a query.
