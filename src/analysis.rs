@@ -17,14 +17,29 @@ pub struct Analysis {
 /// A plan from one input, with its analysis.
 #[derive(Debug)]
 pub struct AnalyzedPlan {
-    /// Where the plan came from: a file path, or `<stdin>`.
+    /// Where the plan came from: a file path, `<stdin>`, or for a checked statement
+    /// `file.sql:12:1` (`<argument N>` for SQL given on the command line).
     pub source: String,
+    /// The file and position the findings belong to, when there is a file: the plan file, or
+    /// the statement in its `.sql` file.
+    pub location: Option<SourceLocation>,
     /// The plan's position in its input, from 1.
     pub plan_number: usize,
     /// The plan.
     pub explain: Explain,
     /// What planlint found in it.
     pub analysis: Analysis,
+}
+
+/// A position in a file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLocation {
+    /// The file's path as given.
+    pub path: String,
+    /// Line.
+    pub line: usize,
+    /// Column, in characters.
+    pub column: usize,
 }
 
 /// Analyses one plan with optional catalog facts and the rules' settings. The statement's text

@@ -29,4 +29,6 @@ pub mod rules;
 pub mod source;
 pub mod sql;
 
-pub use analysis::{analyze, analyze_generic, analyze_query, Analysis, AnalyzedPlan};
+pub use analysis::{
+    analyze, analyze_generic, analyze_query, Analysis, AnalyzedPlan, SourceLocation,
+};

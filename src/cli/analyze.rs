@@ -9,7 +9,7 @@ use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
 use planlint::source::{load, read_input, InputErrorKind};
 use planlint::sql::split_statements;
-use planlint::{analyze, analyze_query, AnalyzedPlan};
+use planlint::{analyze, analyze_query, AnalyzedPlan, SourceLocation};
 
 /// Runs the analysis and returns the exit code.
 pub fn run(args: &AnalyzeArgs) -> u8 {
@@ -66,6 +66,11 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
                     };
                     plans.push(AnalyzedPlan {
                         source: loaded.name.clone(),
+                        location: (loaded.name != "<stdin>").then(|| SourceLocation {
+                            path: loaded.name.clone(),
+                            line: 1,
+                            column: 1,
+                        }),
                         plan_number: index + 1,
                         explain,
                         analysis,

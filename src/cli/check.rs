@@ -98,6 +98,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                     }
                     plans.push(AnalyzedPlan {
                         source: statement.source.clone(),
+                        location: statement.location.clone(),
                         plan_number: index + 1,
                         explain,
                         analysis,

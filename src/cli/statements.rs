@@ -4,11 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use planlint::sql::split_statements;
+use planlint::SourceLocation;
 
 /// A statement and where it came from.
 pub struct SourcedStatement {
     /// `file.sql:12:1`, or `<argument 2>` for SQL given on the command line.
     pub source: String,
+    /// The file and position, for a statement read from a file.
+    pub location: Option<SourceLocation>,
     /// The statement text.
     pub text: String,
 }
@@ -40,6 +43,7 @@ pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, V
         } else {
             statements.push(SourcedStatement {
                 source: format!("<argument {}>", index + 1),
+                location: None,
                 text: input.clone(),
             });
         }
@@ -51,6 +55,11 @@ pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, V
                 statements.extend(split_statements(&script).into_iter().map(|statement| {
                     SourcedStatement {
                         source: format!("{name}:{}:{}", statement.line, statement.column),
+                        location: Some(SourceLocation {
+                            path: name.clone(),
+                            line: statement.line,
+                            column: statement.column,
+                        }),
                         text: statement.text,
                     }
                 }))
