@@ -640,3 +640,36 @@ fn pruning_turned_off_for_the_role_is_read_from_the_plans_settings() {
     let finding = finding_of(&report, "unpruned-partitions").expect("nothing pruned");
     assert_eq!(finding["cause_kind"], "pruning-disabled", "{finding}");
 }
+
+#[test]
+fn suppression_comments_silence_findings_and_stale_ones_are_reported() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reports.sql");
+    std::fs::write(
+        &file,
+        "-- planlint: ignore-file seq-scan -- the report reads whole tables\n\
+         -- planlint: ignore unpruned-partitions, PL003 -- monthly report, reads every partition\n\
+         SELECT * FROM orders WHERE customer_id = 4242;\n\
+         -- planlint: ignore missing-index -- nothing to silence here\n\
+         SELECT * FROM customers WHERE id = 5;\n",
+    )
+    .unwrap();
+    let (report, code, stderr) = check_json(&url, &["-f", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "every finding is silenced: {report} {stderr}");
+    let findings: usize = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["findings"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(findings, 0);
+    let name = file.display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "{name}:4: this suppression of missing-index matches no finding"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -37,11 +37,11 @@ pub fn run(args: &CatalogArgs) -> u8 {
 fn snapshot(args: &CatalogArgs) -> Result<String, String> {
     let mut tables = Vec::new();
     if !args.for_queries.is_empty() {
-        let (statements, unreadable) = collect(&args.for_queries, &[]);
-        if let Some(input) = unreadable.first() {
+        let collected = collect(&args.for_queries, &[]);
+        if let Some(input) = collected.unreadable.first() {
             return Err(input.message.clone());
         }
-        for statement in &statements {
+        for statement in &collected.statements {
             tables.extend(
                 referenced_tables(&statement.text)
                     .map_err(|error| format!("{}: {error}", statement.source))?,

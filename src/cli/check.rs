@@ -2,7 +2,7 @@
 
 use super::args::CheckArgs;
 use super::output::{finish, record_failure, rule_config};
-use super::statements::collect;
+use super::statements::{collect, Collected, FileSuppressions, SourcedStatement};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::live::{
@@ -20,7 +20,12 @@ pub fn run(args: &CheckArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let (statements, unreadable) = collect(&args.inputs, &args.files);
+    let Collected {
+        statements,
+        unreadable,
+        suppressions,
+    } = collect(&args.inputs, &args.files);
+    let mut used = UsedSuppressions::default();
     let mut failures: Vec<InputFailure> = Vec::new();
     for input in unreadable {
         record_failure(&mut failures, &input.source, "io", input.message);
@@ -87,6 +92,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                         ),
                         None => analyze_query(&explain, &checked.text, catalog.as_ref(), &config),
                     };
+                    used.apply(statement, &mut analysis);
                     if args.verify {
                         verify_fixes(
                             &mut session,
@@ -111,6 +117,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
     }
+    used.report_unused(&suppressions);
     if notes.hypopg_missing {
         eprintln!(
             "planlint: note: HypoPG is not installed in {}, so suggested indexes were not verified \
@@ -183,4 +190,44 @@ pub fn connect_with(db: &super::args::DbArgs, allow_writes: bool) -> Result<Sess
         allow_writes,
     };
     Session::connect(&params, env.home().as_deref(), options).map_err(|error| error.to_string())
+}
+
+/// Which suppression comments silenced a finding, by file and line.
+#[derive(Default)]
+struct UsedSuppressions(std::collections::BTreeSet<(String, usize)>);
+
+impl UsedSuppressions {
+    /// Drops the findings the statement's suppressions cover, remembering which were used.
+    fn apply(&mut self, statement: &SourcedStatement, analysis: &mut planlint::Analysis) {
+        let Some(location) = &statement.location else {
+            return;
+        };
+        analysis.findings.retain(|finding| {
+            let covering = statement
+                .suppressions
+                .iter()
+                .find(|suppression| suppression.covers(&finding.rule, &finding.code));
+            if let Some(suppression) = covering {
+                self.0.insert((location.path.clone(), suppression.line));
+            }
+            covering.is_none()
+        });
+    }
+
+    /// Warns, one line each, about suppression comments that silenced nothing: stale ones hide
+    /// nothing but mislead readers.
+    fn report_unused(&self, files: &[FileSuppressions]) {
+        for file in files {
+            for suppression in &file.suppressions {
+                if !self.0.contains(&(file.path.clone(), suppression.line)) {
+                    eprintln!(
+                        "planlint: warning: {}:{}: this suppression of {} matches no finding; remove it",
+                        file.path,
+                        suppression.line,
+                        suppression.rules.join(", ")
+                    );
+                }
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use planlint::sql::split_statements;
+use planlint::sql::suppress::{applying_to, suppressions, Suppression};
 use planlint::SourceLocation;
 
 /// A statement and where it came from.
@@ -14,6 +15,26 @@ pub struct SourcedStatement {
     pub location: Option<SourceLocation>,
     /// The statement text.
     pub text: String,
+    /// The suppression comments that apply to it (`-- planlint: ignore ...`).
+    pub suppressions: Vec<Suppression>,
+}
+
+/// A file's suppression comments, so unused ones can be reported.
+pub struct FileSuppressions {
+    /// The file's path as given.
+    pub path: String,
+    /// Its suppression comments.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// Everything gathered from the inputs.
+pub struct Collected {
+    /// The statements, in input order.
+    pub statements: Vec<SourcedStatement>,
+    /// Inputs that could not be read.
+    pub unreadable: Vec<Unreadable>,
+    /// Each file's suppression comments.
+    pub suppressions: Vec<FileSuppressions>,
 }
 
 /// An input that could not be read: its name and a one-line error.
@@ -27,8 +48,9 @@ pub struct Unreadable {
 /// Collects statements. A positional input that names an existing file or directory is read
 /// as SQL files; one that ends in `.sql` but does not exist is an error; anything else is one
 /// SQL statement (a string holding several is refused later, never split).
-pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, Vec<Unreadable>) {
+pub fn collect(inputs: &[String], files: &[String]) -> Collected {
     let mut statements = Vec::new();
+    let mut file_suppressions = Vec::new();
     let mut unreadable = Vec::new();
     let mut paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
     for (index, input) in inputs.iter().enumerate() {
@@ -45,6 +67,7 @@ pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, V
                 source: format!("<argument {}>", index + 1),
                 location: None,
                 text: input.clone(),
+                suppressions: Vec::new(),
             });
         }
     }
@@ -52,8 +75,10 @@ pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, V
         let name = file.display().to_string();
         match std::fs::read_to_string(&file) {
             Ok(script) => {
+                let found = suppressions(&script);
                 statements.extend(split_statements(&script).into_iter().map(|statement| {
                     SourcedStatement {
+                        suppressions: applying_to(&found, statement.line),
                         source: format!("{name}:{}:{}", statement.line, statement.column),
                         location: Some(SourceLocation {
                             path: name.clone(),
@@ -62,7 +87,11 @@ pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, V
                         }),
                         text: statement.text,
                     }
-                }))
+                }));
+                file_suppressions.push(FileSuppressions {
+                    path: name.clone(),
+                    suppressions: found,
+                });
             }
             Err(error) => unreadable.push(Unreadable {
                 message: format!("{name}: {error}"),
@@ -70,7 +99,11 @@ pub fn collect(inputs: &[String], files: &[String]) -> (Vec<SourcedStatement>, V
             }),
         }
     }
-    (statements, unreadable)
+    Collected {
+        statements,
+        unreadable,
+        suppressions: file_suppressions,
+    }
 }
 
 /// Files as given, and the `.sql` files under directories (sorted, at any depth).

@@ -7,6 +7,7 @@ mod predicates;
 pub mod pruning;
 mod split;
 mod statement;
+pub mod suppress;
 
 pub use create_index::{create_index, create_partitioned_index, index_name, TableRef};
 pub use ident::{qualify, quote_ident};
