@@ -19,6 +19,7 @@
 
 mod analysis;
 pub mod catalog;
+pub mod config;
 mod json_error;
 pub mod live;
 mod numbers;

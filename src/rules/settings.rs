@@ -47,6 +47,13 @@ impl Default for Config {
     }
 }
 
+/// The rule's name, from its name or code.
+fn rule_name(rule: &str) -> Result<String, String> {
+    find_rule(rule)
+        .map(|rule| rule.doc.name.clone())
+        .ok_or_else(|| format!("no rule named \"{rule}\" (see `planlint rules`)"))
+}
+
 impl Config {
     /// The settings of the rule named `name`.
     pub fn rule(&self, name: &str) -> Option<&RuleSettings> {
@@ -55,40 +62,62 @@ impl Config {
 
     /// Applies `RULE.KEY=VALUE`, e.g. `seq-scan.min_rows=50000`.
     pub fn set_threshold(&mut self, assignment: &str) -> Result<(), String> {
-        let (target, value) = assignment
-            .split_once('=')
-            .ok_or_else(|| format!("threshold \"{assignment}\" is not RULE.KEY=VALUE"))?;
-        let (rule, key) = target
-            .split_once('.')
-            .ok_or_else(|| format!("threshold \"{assignment}\" is not RULE.KEY=VALUE"))?;
-        let doc = &find_rule(rule)
-            .ok_or_else(|| {
-                format!(
-                    "threshold \"{assignment}\": no rule named \"{rule}\" (see `planlint rules`)"
-                )
-            })?
-            .doc;
-        let settings = self
-            .rules
-            .get_mut(&doc.name)
-            .expect("every rule has settings");
+        let malformed = || format!("threshold \"{assignment}\" is not RULE.KEY=VALUE");
+        let (target, value) = assignment.split_once('=').ok_or_else(malformed)?;
+        let (rule, key) = target.split_once('.').ok_or_else(malformed)?;
+        let number: f64 = value.trim().parse().map_err(|_| {
+            format!("threshold \"{assignment}\": \"{value}\" is not a non-negative number")
+        })?;
+        self.set_threshold_value(rule, key, number)
+            .map_err(|message| format!("threshold \"{assignment}\": {message}"))
+    }
+
+    /// Sets one threshold of one rule (named by name or code).
+    pub fn set_threshold_value(&mut self, rule: &str, key: &str, value: f64) -> Result<(), String> {
+        let settings = self.settings_mut(rule)?;
         let known: Vec<String> = settings.thresholds.keys().cloned().collect();
         let slot = settings.thresholds.get_mut(key).ok_or_else(|| {
             format!(
-                "threshold \"{assignment}\": rule {} has no threshold \"{key}\" (it has: {})",
-                doc.name,
+                "rule {rule} has no threshold \"{key}\" (it has: {})",
                 known.join(", ")
             )
         })?;
-        let number: f64 = value
-            .trim()
-            .parse()
-            .ok()
-            .filter(|number: &f64| number.is_finite() && *number >= 0.0)
-            .ok_or_else(|| {
-                format!("threshold \"{assignment}\": \"{value}\" is not a non-negative number")
-            })?;
-        *slot = number;
+        if !value.is_finite() || value < 0.0 {
+            return Err(format!("\"{value}\" is not a non-negative number"));
+        }
+        *slot = value;
         Ok(())
+    }
+
+    /// Sets the severity of a rule's findings.
+    pub fn set_severity(&mut self, rule: &str, severity: Severity) -> Result<(), String> {
+        self.settings_mut(rule)?.severity = severity;
+        Ok(())
+    }
+
+    /// Keeps only the rules named (by name or code).
+    pub fn select(&mut self, rules: &[String]) -> Result<(), String> {
+        let names = rules
+            .iter()
+            .map(|rule| rule_name(rule))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.rules.retain(|name, _| names.contains(name));
+        Ok(())
+    }
+
+    /// Turns the rules named (by name or code) off.
+    pub fn ignore(&mut self, rules: &[String]) -> Result<(), String> {
+        for rule in rules {
+            let name = rule_name(rule)?;
+            self.rules.remove(&name);
+        }
+        Ok(())
+    }
+
+    fn settings_mut(&mut self, rule: &str) -> Result<&mut RuleSettings, String> {
+        let name = rule_name(rule)?;
+        self.rules
+            .get_mut(&name)
+            .ok_or_else(|| format!("rule {name} is not selected"))
     }
 }
