@@ -1,13 +1,18 @@
-//! Renders analysed plans for people (text) and programs (JSON).
+//! Renders analysed plans for people (text), programs (JSON), code scanning (SARIF) and
+//! GitHub Actions annotations (workflow commands).
 
+mod github;
 mod json;
+mod sarif;
 mod text;
 mod tree;
 
 use crate::rules::Severity;
 use crate::AnalyzedPlan;
 
+pub use github::render_github;
 pub use json::render_json;
+pub use sarif::render_sarif;
 pub use text::render_text;
 
 /// An input that could not be analysed, as reports list it.

@@ -96,7 +96,8 @@ fn render_finding(out: &mut String, finding: &Finding) {
     out.push('\n');
 }
 
-fn summary_line(summary: &Summary) -> String {
+/// The closing line: plans, findings by severity, inputs that could not be read.
+pub(super) fn summary_line(summary: &Summary) -> String {
     let found = summary.errors + summary.warnings + summary.infos;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut text = format!(

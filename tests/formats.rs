@@ -1,0 +1,363 @@
+//! The SARIF and GitHub Actions output formats, as code scanning and the Actions runner read them.
+
+use std::fs;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const CATALOG: &str = "examples/catalog.json";
+const UNPRUNED: &str = "examples/orders-by-customer.json";
+const PRUNED: &str = "examples/orders-by-id.json";
+
+/// The binary, outside GitHub Actions unless a test says otherwise.
+fn planlint() -> Command {
+    let mut command = Command::cargo_bin("planlint").expect("binary builds");
+    command
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
+/// `planlint analyze --format sarif ARGS`: the log and the exit code.
+fn sarif(args: &[&str]) -> (Value, i32) {
+    let output = planlint()
+        .args(["analyze", "--format", "sarif"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let log: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    (log, output.status.code().expect("exit code"))
+}
+
+/// stdout and the exit code of `planlint ARGS` with `env` set.
+fn run(args: &[&str], env: &[(&str, &str)]) -> (String, i32) {
+    let mut command = planlint();
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.args(args).output().expect("runs");
+    (
+        String::from_utf8(output.stdout).expect("UTF-8"),
+        output.status.code().expect("exit code"),
+    )
+}
+
+fn result_for<'a>(log: &'a Value, rule: &str) -> &'a Value {
+    log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|result| result["ruleId"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} result in {log:#}"))
+}
+
+#[test]
+fn sarif_is_a_2_1_0_log_listing_every_rule_with_its_documentation() {
+    let (log, code) = sarif(&["--catalog", CATALOG, UNPRUNED, PRUNED]);
+    assert_eq!(code, 1);
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(
+        log["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let runs = log["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "planlint");
+    assert_eq!(driver["semanticVersion"], env!("CARGO_PKG_VERSION"));
+    let information_uri = driver["informationUri"].as_str().expect("informationUri");
+    assert!(information_uri.starts_with("https://"));
+
+    let rules = driver["rules"].as_array().expect("rules");
+    let expected = [
+        (
+            "PL001",
+            "unpruned-partitions",
+            "UnprunedPartitions",
+            "warning",
+        ),
+        ("PL002", "seq-scan", "SeqScan", "note"),
+        ("PL003", "missing-index", "MissingIndex", "warning"),
+    ];
+    assert_eq!(rules.len(), expected.len());
+    for (rule, (id, kebab, name, level)) in rules.iter().zip(expected) {
+        assert_eq!(rule["id"], id);
+        assert_eq!(rule["name"], name);
+        assert_eq!(rule["defaultConfiguration"]["level"], level);
+        assert_eq!(
+            rule["helpUri"],
+            format!("{information_uri}/blob/main/rules/{kebab}.md")
+        );
+        let short = rule["shortDescription"]["text"].as_str().expect("short");
+        assert!(short.ends_with('.'), "{short}");
+        assert!(!rule["fullDescription"]["text"]
+            .as_str()
+            .expect("full")
+            .is_empty());
+        let markdown = rule["help"]["markdown"].as_str().expect("help.markdown");
+        assert!(markdown.contains("## What it flags"), "{markdown}");
+        assert_eq!(rule["help"]["text"], rule["help"]["markdown"]);
+    }
+
+    let invocation = &runs[0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    assert_eq!(
+        invocation["toolExecutionNotifications"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn sarif_results_point_into_the_plan_files_at_the_findings_levels() {
+    let (log, _) = sarif(&["--catalog", CATALOG, UNPRUNED, PRUNED]);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3, "the pruned plan has no finding");
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    for (rule, level) in [
+        ("PL001", "warning"),
+        ("PL002", "error"),
+        ("PL003", "warning"),
+    ] {
+        let result = result_for(&log, rule);
+        assert_eq!(result["level"], level, "{rule}");
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], rule);
+        let text = result["message"]["text"].as_str().expect("message");
+        assert!(text.contains(" Fix: ") && text.ends_with('.'), "{text}");
+        let physical = &result["locations"][0]["physicalLocation"];
+        assert_eq!(physical["artifactLocation"]["uri"], UNPRUNED);
+        assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert_eq!(physical["region"]["startLine"], 1);
+        assert_eq!(physical["region"]["startColumn"], 1);
+        assert_eq!(
+            result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            "Gather > Parallel Append"
+        );
+        assert!(result["partialFingerprints"]["planlintFindingHash/v1"].is_string());
+    }
+    assert!(result_for(&log, "PL001")["message"]["text"]
+        .as_str()
+        .expect("message")
+        .starts_with("scanned 8 of 8 partitions of orders (RANGE on order_id)"));
+    let fix_sql = result_for(&log, "PL003")["properties"]["fixSql"]
+        .as_str()
+        .expect("fix SQL in the properties");
+    assert!(fix_sql.starts_with("CREATE INDEX orders_customer_id_idx ON ONLY public.orders"));
+    assert!(result_for(&log, "PL003").get("fixes").is_none());
+
+    let fingerprints: Vec<&Value> = results
+        .iter()
+        .map(|result| &result["partialFingerprints"]["planlintFindingHash/v1"])
+        .collect();
+    assert!(fingerprints[0] != fingerprints[1] && fingerprints[1] != fingerprints[2]);
+    let (again, _) = sarif(&["--catalog", CATALOG, UNPRUNED]);
+    for rule in ["PL001", "PL002", "PL003"] {
+        assert_eq!(
+            result_for(&again, rule)["partialFingerprints"],
+            result_for(&log, rule)["partialFingerprints"],
+            "fingerprints are stable across runs"
+        );
+    }
+}
+
+#[test]
+fn sarif_uses_a_logical_location_for_stdin_and_note_for_info() {
+    let output = planlint()
+        .args(["analyze", "--format", "sarif", "-"])
+        .write_stdin(fs::read(UNPRUNED).expect("example"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let result = result_for(&log, "PL001");
+    assert_eq!(result["level"], "note", "without a catalog PL001 is info");
+    let location = &result["locations"][0];
+    assert!(location.get("physicalLocation").is_none(), "{location:#}");
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "Gather > Parallel Append"
+    );
+    assert_eq!(result["properties"]["source"], "<stdin>");
+}
+
+#[test]
+fn sarif_reports_unreadable_inputs_as_failed_execution() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = dir.path().join("broken.json");
+    fs::write(&broken, "{\n  \"Plan\": ").expect("write");
+    let broken = broken.to_str().expect("UTF-8 path");
+    let (log, code) = sarif(&["--catalog", CATALOG, UNPRUNED, broken]);
+    assert_eq!(code, 2);
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notifications = invocation["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notifications.len(), 1);
+    assert_eq!(notifications[0]["level"], "error");
+    let text = notifications[0]["message"]["text"].as_str().expect("text");
+    assert!(text.starts_with(broken), "{text}");
+    assert_eq!(notifications[0]["properties"]["source"], broken);
+    assert_eq!(
+        log["runs"][0]["results"].as_array().expect("results").len(),
+        3,
+        "the readable input is still reported"
+    );
+}
+
+#[test]
+fn sarif_keeps_the_exit_codes() {
+    assert_eq!(sarif(&["--catalog", CATALOG, PRUNED]).1, 0);
+    assert_eq!(sarif(&["--catalog", CATALOG, UNPRUNED]).1, 1);
+    assert_eq!(
+        sarif(&["--catalog", CATALOG, "--fail-on", "never", UNPRUNED]).1,
+        0
+    );
+    assert_eq!(
+        sarif(&["--catalog", CATALOG, "--fail-on", "error", UNPRUNED]).1,
+        1
+    );
+    assert_eq!(sarif(&["--catalog", CATALOG, "no-such-plan.json"]).1, 2);
+    let (clean, _) = sarif(&["--catalog", CATALOG, PRUNED]);
+    assert_eq!(clean["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn github_prints_one_workflow_command_per_finding_then_the_summary() {
+    let (out, code) = run(
+        &[
+            "analyze",
+            "--format",
+            "github",
+            "--catalog",
+            CATALOG,
+            UNPRUNED,
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    let at = format!("file={UNPRUNED},line=1,col=1");
+    assert!(
+        lines[0].starts_with(&format!("::error {at},title=PL002 seq-scan::")),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with(&format!(
+        "::warning {at},title=PL001 unpruned-partitions::scanned 8 of 8 partitions of orders"
+    )));
+    assert!(lines[2].starts_with(&format!("::warning {at},title=PL003 missing-index::")));
+    // The message's `%` and newlines are escaped, so each command stays on one line.
+    assert!(lines[0].contains(">99.9%25 of them%0Aat Gather > Parallel Append%0Afix: "));
+    assert!(!lines[0].contains("99.9% "));
+    assert_eq!(lines[3], "1 plan, 3 findings (1 error, 2 warnings, 0 info)");
+}
+
+#[test]
+fn github_escapes_file_properties_and_uses_notice_for_info() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("plan,v1:50%.json");
+    fs::copy(UNPRUNED, &plan).expect("copy");
+    let path = plan.to_str().expect("UTF-8 path");
+    let (out, code) = run(&["analyze", "--format", "github", path], &[]);
+    assert_eq!(code, 1);
+    let escaped = path
+        .replace('%', "%25")
+        .replace(':', "%3A")
+        .replace(',', "%2C");
+    assert!(escaped.contains("plan%2Cv1%3A50%25.json"));
+    let notice = out
+        .lines()
+        .find(|line| line.starts_with("::notice "))
+        .unwrap_or_else(|| panic!("no ::notice line in {out}"));
+    assert!(
+        notice.starts_with(&format!(
+            "::notice file={escaped},line=1,col=1,title=PL001 unpruned-partitions::"
+        )),
+        "{notice}"
+    );
+}
+
+#[test]
+fn github_omits_the_file_without_one_and_annotates_unreadable_inputs() {
+    let output = planlint()
+        .args(["analyze", "--format", "github", "-", "no-such-plan.json"])
+        .write_stdin(fs::read(UNPRUNED).expect("example"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let out = String::from_utf8(output.stdout).expect("UTF-8");
+    let findings: Vec<&str> = out
+        .lines()
+        .filter(|line| line.contains("title=PL"))
+        .collect();
+    assert_eq!(findings.len(), 3, "{out}");
+    for line in &findings {
+        assert!(line.starts_with("::") && !line.contains("file="), "{line}");
+        assert!(line.contains(" in <stdin>"), "{line}");
+    }
+    assert!(out.contains("::error title=planlint input error::no-such-plan.json: "));
+    assert!(out
+        .lines()
+        .last()
+        .expect("summary")
+        .ends_with("1 input could not be read"));
+}
+
+#[test]
+fn github_is_the_default_under_github_actions_only() {
+    let args = ["analyze", "--catalog", CATALOG, UNPRUNED];
+    let (actions, code) = run(&args, &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(code, 1);
+    assert!(actions.starts_with("::error file="), "{actions}");
+
+    let (explicit, code) = run(
+        &[
+            "analyze",
+            "--format",
+            "text",
+            "--catalog",
+            CATALOG,
+            UNPRUNED,
+        ],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(code, 1);
+    assert!(!explicit.contains("::error"), "{explicit}");
+    assert!(explicit.contains("error[PL002] seq-scan"), "{explicit}");
+
+    for env in [&[][..], &[("GITHUB_ACTIONS", "false")][..]] {
+        let (local, _) = run(&args, env);
+        assert!(!local.contains("::error"), "{local}");
+        assert!(local.contains("error[PL002] seq-scan"), "{local}");
+    }
+}
+
+#[test]
+fn github_keeps_the_exit_codes() {
+    let github = |extra: &[&str]| {
+        let mut args = vec!["analyze", "--format", "github", "--catalog", CATALOG];
+        args.extend_from_slice(extra);
+        run(&args, &[]).1
+    };
+    assert_eq!(github(&[PRUNED]), 0);
+    assert_eq!(github(&[UNPRUNED]), 1);
+    assert_eq!(github(&["--fail-on", "never", UNPRUNED]), 0);
+    assert_eq!(github(&["no-such-plan.json", PRUNED]), 2);
+    let (clean, _) = run(
+        &[
+            "analyze",
+            "--format",
+            "github",
+            "--catalog",
+            CATALOG,
+            PRUNED,
+        ],
+        &[],
+    );
+    assert_eq!(clean, "1 plan, 0 findings (0 errors, 0 warnings, 0 info)\n");
+}
