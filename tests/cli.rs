@@ -9,7 +9,10 @@ use serde_json::Value;
 
 fn planlint() -> Command {
     let mut command = Command::cargo_bin("planlint").expect("binary builds");
-    command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    command
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("GITHUB_ACTIONS");
     command
 }
 
@@ -426,26 +429,98 @@ fn a_huge_file_is_refused_by_its_size_before_reading() {
 }
 
 #[test]
-fn missing_files_and_directories_are_errors_but_good_inputs_are_still_reported() {
+fn missing_files_and_unreadable_plans_are_errors_but_good_inputs_are_still_reported() {
+    // A directory is walked for .json plans: one good, one that is no plan.
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        "examples/orders-by-customer.json",
+        dir.path().join("good.json"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("notes.json"), "{\"rows\": 3}").unwrap();
+    fs::write(dir.path().join("readme.txt"), "not looked at").unwrap();
     let output = planlint()
-        .args([
-            "analyze",
-            "--format",
-            "json",
-            "no/such/plan.json",
-            "tests",
-            "examples/orders-by-id.json",
-        ])
+        .args(["analyze", "--format", "json", "no/such/plan.json"])
+        .arg(dir.path())
+        .arg("examples/orders-by-id.json")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["summary"]["plans"], 1);
+    assert_eq!(report["summary"]["plans"], 2);
     assert_eq!(report["summary"]["failed_inputs"], 2);
     assert_eq!(report["errors"][0]["kind"], "io");
+    assert_eq!(report["errors"][1]["kind"], "not-a-plan");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
     assert!(stderr.contains("no/such/plan.json"));
+}
+
+#[test]
+fn globs_expand_and_planlint_toml_sets_excludes_rules_catalog_and_the_fail_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let plans = dir.path().join("plans");
+    fs::create_dir_all(plans.join("old")).unwrap();
+    fs::copy("examples/orders-by-customer.json", plans.join("a.json")).unwrap();
+    fs::copy("examples/orders-by-customer.json", plans.join("old/b.json")).unwrap();
+    fs::copy("examples/catalog.json", dir.path().join("catalog.json")).unwrap();
+    fs::write(
+        dir.path().join("planlint.toml"),
+        "fail_on = \"error\"\nexclude = [\"plans/old/**\"]\ncatalog = \"catalog.json\"\n\
+         [rules]\nignore = [\"seq-scan\"]\n[rules.missing-index]\nseverity = \"error\"\n",
+    )
+    .unwrap();
+    let output = planlint()
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "json", "plans/**/*.json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "plans/old is excluded: {report}");
+    assert_eq!(
+        results[0]["partitions"][0]["partitions_total"], 8,
+        "the catalog from the file"
+    );
+    let rules: Vec<&str> = results[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"seq-scan"), "{rules:?}");
+    let index = results[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "missing-index")
+        .unwrap();
+    assert_eq!(index["severity"], "error");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "an error-level finding fails at fail_on = error"
+    );
+    // The flag overrides the file.
+    planlint()
+        .current_dir(dir.path())
+        .args(["analyze", "--fail-on", "never", "plans/a.json"])
+        .assert()
+        .code(0);
+    // A bad key is an error naming it and the file.
+    fs::write(
+        dir.path().join("planlint.toml"),
+        "[rules.seq-scan]\nmin_row = 1\n",
+    )
+    .unwrap();
+    planlint()
+        .current_dir(dir.path())
+        .args(["analyze", "plans/a.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "planlint.toml: `rules.seq-scan.min_row`",
+        ));
 }
 
 #[test]

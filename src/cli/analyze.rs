@@ -3,7 +3,10 @@
 use std::io::IsTerminal;
 
 use super::args::AnalyzeArgs;
-use super::output::{finish, record_failure, rule_config};
+use std::path::PathBuf;
+
+use super::files::expand;
+use super::output::{finish, record_failure, settings, Settings};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
@@ -13,12 +16,16 @@ use planlint::{analyze, analyze_query, AnalyzedPlan, SourceLocation};
 
 /// Runs the analysis and returns the exit code.
 pub fn run(args: &AnalyzeArgs) -> u8 {
-    let config = match rule_config(&args.report) {
-        Ok(config) => config,
+    let settings = match settings(&args.report) {
+        Ok(settings) => settings,
         Err(code) => return code,
     };
-    let catalog = match args
-        .catalog
+    let config = &settings.rules;
+    let catalog_path = args.catalog.clone().or_else(|| {
+        let project = settings.project.as_ref()?;
+        Some(project.catalog.as_ref()?.display().to_string())
+    });
+    let catalog = match catalog_path
         .as_deref()
         .map(|path| read_catalog(path, args.max_input_size))
     {
@@ -42,16 +49,16 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
         }
         None => Vec::new(),
     };
+    let mut failures: Vec<InputFailure> = Vec::new();
     let files: Vec<String> = if args.files.is_empty() {
         vec!["-".into()]
     } else {
-        args.files.clone()
+        plan_files(&args.files, &settings, &mut failures)
     };
     if files.iter().any(|file| file == "-") && std::io::stdin().is_terminal() {
         eprintln!("planlint: paste the EXPLAIN (FORMAT JSON) output, then press Ctrl-D");
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
-    let mut failures: Vec<InputFailure> = Vec::new();
     for file in &files {
         match load(file, args.max_input_size) {
             Ok(loaded) => {
@@ -61,8 +68,8 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
                         many => many.get(index).map(String::as_str),
                     };
                     let analysis = match query {
-                        Some(query) => analyze_query(&explain, query, catalog.as_ref(), &config),
-                        None => analyze(&explain, catalog.as_ref(), &config),
+                        Some(query) => analyze_query(&explain, query, catalog.as_ref(), config),
+                        None => analyze(&explain, catalog.as_ref(), config),
                     };
                     plans.push(AnalyzedPlan {
                         source: loaded.name.clone(),
@@ -85,7 +92,36 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
             ),
         }
     }
-    finish(&plans, &failures, &args.report)
+    finish(&plans, &failures, &args.report, &settings)
+}
+
+/// The plan files the inputs name: `-`, files, directories (their `.json` files), globs; the
+/// project's excludes left out.
+fn plan_files(
+    inputs: &[String],
+    settings: &Settings,
+    failures: &mut Vec<InputFailure>,
+) -> Vec<String> {
+    let mut unreadable = Vec::new();
+    let mut files = Vec::new();
+    for input in inputs {
+        if input == "-" {
+            files.push(input.clone());
+            continue;
+        }
+        let paths = [PathBuf::from(input)];
+        let found = expand(
+            &paths,
+            "json",
+            &|path| settings.excludes(path),
+            &mut unreadable,
+        );
+        files.extend(found.into_iter().map(|path| path.display().to_string()));
+    }
+    for input in unreadable {
+        record_failure(failures, &input.source, "io", input.message);
+    }
+    files
 }
 
 /// The statements of the `--query` file.

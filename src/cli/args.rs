@@ -58,12 +58,17 @@ pub struct AnalyzeArgs {
 /// Options of every command that reports findings.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format; `github` when run by GitHub Actions (GITHUB_ACTIONS=true), else `text`.
+    #[arg(long, value_enum, default_value_t = Format::default_for_environment())]
     pub format: Format,
-    /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding is at or above this severity [default: planlint.toml's
+    /// fail_on, else warning].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// The project settings file [default: the nearest planlint.toml at or above the working
+    /// directory].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
     /// Override a rule threshold, e.g. `seq-scan.min_rows=50000` (repeatable; see `planlint rules NAME`).
     #[arg(long, value_name = "RULE.KEY=VALUE")]
     pub threshold: Vec<String>,
@@ -151,6 +156,22 @@ pub enum Format {
     Text,
     /// The documented JSON shape (see the README).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
+}
+
+impl Format {
+    /// The format without `--format`: `github` under GitHub Actions (`GITHUB_ACTIONS=true`),
+    /// else `text`.
+    pub fn default_for_environment() -> Self {
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true") {
+            Self::Github
+        } else {
+            Self::Text
+        }
+    }
 }
 
 /// The `--fail-on` levels.

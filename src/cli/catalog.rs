@@ -37,7 +37,7 @@ pub fn run(args: &CatalogArgs) -> u8 {
 fn snapshot(args: &CatalogArgs) -> Result<String, String> {
     let mut tables = Vec::new();
     if !args.for_queries.is_empty() {
-        let collected = collect(&args.for_queries, &[]);
+        let collected = collect(&args.for_queries, &[], &|_| false);
         if let Some(input) = collected.unreadable.first() {
             return Err(input.message.clone());
         }
@@ -48,7 +48,7 @@ fn snapshot(args: &CatalogArgs) -> Result<String, String> {
             );
         }
     }
-    let mut session = connect_with(&args.db, false)?;
+    let mut session = connect_with(&args.db, false, None)?;
     let text = session
         .catalog_snapshot()
         .map_err(|error| error.to_string())?;

@@ -1,7 +1,7 @@
 //! `planlint check`: explain statements on a live database and analyse their plans.
 
 use super::args::CheckArgs;
-use super::output::{finish, record_failure, rule_config};
+use super::output::{finish, record_failure, settings};
 use super::statements::{collect, Collected, FileSuppressions, SourcedStatement};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
@@ -16,15 +16,16 @@ use planlint::{analyze_generic, analyze_query, AnalyzedPlan};
 
 /// Runs the check and returns the exit code.
 pub fn run(args: &CheckArgs) -> u8 {
-    let config = match rule_config(&args.report) {
-        Ok(config) => config,
+    let settings = match settings(&args.report) {
+        Ok(settings) => settings,
         Err(code) => return code,
     };
+    let config = &settings.rules;
     let Collected {
         statements,
         unreadable,
         suppressions,
-    } = collect(&args.inputs, &args.files);
+    } = collect(&args.inputs, &args.files, &|path| settings.excludes(path));
     let mut used = UsedSuppressions::default();
     let mut failures: Vec<InputFailure> = Vec::new();
     for input in unreadable {
@@ -34,7 +35,11 @@ pub fn run(args: &CheckArgs) -> u8 {
         print_error("no statement to check: give SQL, -f FILE, or .sql files and directories");
         return EXIT_ERROR;
     }
-    let mut session = match connect_with(&args.db, args.allow_writes) {
+    let url_env = settings
+        .project
+        .as_ref()
+        .and_then(|project| project.database_url_env.as_deref());
+    let mut session = match connect_with(&args.db, args.allow_writes, url_env) {
         Ok(session) => session,
         Err(message) => {
             print_error(&message);
@@ -88,9 +93,9 @@ pub fn run(args: &CheckArgs) -> u8 {
                             custom,
                             Some(&checked.text),
                             catalog.as_ref(),
-                            &config,
+                            config,
                         ),
-                        None => analyze_query(&explain, &checked.text, catalog.as_ref(), &config),
+                        None => analyze_query(&explain, &checked.text, catalog.as_ref(), config),
                     };
                     used.apply(statement, &mut analysis);
                     if args.verify {
@@ -125,7 +130,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             session.target()
         );
     }
-    finish(&plans, &failures, &args.report)
+    finish(&plans, &failures, &args.report, &settings)
 }
 
 /// The plans of one statement: generic (or the only) plans, and custom plans when made.
@@ -180,10 +185,21 @@ fn kind_name(kind: LiveErrorKind) -> &'static str {
     }
 }
 
-/// Connects with the shared connection flags.
-pub fn connect_with(db: &super::args::DbArgs, allow_writes: bool) -> Result<Session, String> {
+/// Connects with the shared connection flags; without `--db`, `url_env` (planlint.toml's
+/// `database.url_env`) names the variable that holds the connection string.
+pub fn connect_with(
+    db: &super::args::DbArgs,
+    allow_writes: bool,
+    url_env: Option<&str>,
+) -> Result<Session, String> {
     let env = ProcessEnvironment;
-    let params = resolve(db.db.as_deref(), &env)?;
+    let from_variable = match (db.db.as_deref(), url_env) {
+        (None, Some(variable)) => Some(env.var(variable).ok_or_else(|| {
+            format!("planlint.toml takes the connection string from ${variable}, which is not set")
+        })?),
+        _ => None,
+    };
+    let params = resolve(db.db.as_deref().or(from_variable.as_deref()), &env)?;
     let options = SessionOptions {
         statement_timeout: db.timeout,
         lock_timeout: db.lock_timeout,

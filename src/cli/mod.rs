@@ -4,6 +4,7 @@ mod analyze;
 mod args;
 mod catalog;
 mod check;
+mod files;
 mod output;
 mod rules;
 mod statements;

@@ -2,36 +2,92 @@
 
 use super::args::{Format, ReportArgs};
 use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
-use planlint::report::{render_json, render_text, InputFailure, Summary};
-use planlint::rules::Config;
+use planlint::config::{FailLevel, ProjectConfig};
+use planlint::report::{
+    render_github, render_json, render_sarif, render_text, InputFailure, Summary,
+};
+use planlint::rules::{Config, Severity};
 use planlint::AnalyzedPlan;
 
-/// The rule settings with the `--threshold` overrides applied; a bad one is printed.
-pub fn rule_config(args: &ReportArgs) -> Result<Config, u8> {
-    let mut config = Config::default();
-    for assignment in &args.threshold {
-        if let Err(message) = config.set_threshold(assignment) {
-            print_error(&message);
-            return Err(EXIT_ERROR);
-        }
+/// What a reporting command runs with: the project's planlint.toml (when there is one) with
+/// the command line's overrides.
+pub struct Settings {
+    /// The rules' settings.
+    pub rules: Config,
+    /// The severity that fails the run; `None`: findings never do.
+    pub fail_at: Option<Severity>,
+    /// The project file, for excludes, the catalog and the connection variable.
+    pub project: Option<ProjectConfig>,
+}
+
+impl Settings {
+    /// Whether the project file excludes `path`.
+    pub fn excludes(&self, path: &std::path::Path) -> bool {
+        self.project
+            .as_ref()
+            .is_some_and(|project| project.excludes(path))
     }
-    Ok(config)
+}
+
+/// Reads planlint.toml (`--config`, else the nearest one) and applies the flags over it; a
+/// problem is printed and turned into the exit code.
+pub fn settings(args: &ReportArgs) -> Result<Settings, u8> {
+    let fail = |message: String| {
+        print_error(&message);
+        EXIT_ERROR
+    };
+    let path = match &args.config {
+        Some(path) => Some(std::path::PathBuf::from(path)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| planlint::config::find(&dir)),
+    };
+    let project = path
+        .map(|path| planlint::config::load(&path))
+        .transpose()
+        .map_err(fail)?;
+    let mut rules = project
+        .as_ref()
+        .map_or_else(Config::default, |project| project.rules.clone());
+    for assignment in &args.threshold {
+        rules.set_threshold(assignment).map_err(fail)?;
+    }
+    let fail_at = match (
+        args.fail_on,
+        project.as_ref().and_then(|project| project.fail_on),
+    ) {
+        (Some(flag), _) => flag.level(),
+        (None, Some(FailLevel::Never)) => None,
+        (None, Some(FailLevel::At(severity))) => Some(severity),
+        (None, None) => Some(Severity::Warning),
+    };
+    Ok(Settings {
+        rules,
+        fail_at,
+        project,
+    })
 }
 
 /// Prints the report and returns the exit code: 2 when any input failed, else 1 when a finding
-/// is at or above `--fail-on`, else 0.
-pub fn finish(plans: &[AnalyzedPlan], failures: &[InputFailure], args: &ReportArgs) -> u8 {
+/// is at or above the fail level, else 0.
+pub fn finish(
+    plans: &[AnalyzedPlan],
+    failures: &[InputFailure],
+    args: &ReportArgs,
+    settings: &Settings,
+) -> u8 {
     let report = match args.format {
         Format::Text => render_text(plans, failures),
         Format::Json => render_json(plans, failures),
+        Format::Sarif => render_sarif(plans, failures),
+        Format::Github => render_github(plans, failures),
     };
     print_out(&report);
     let summary = Summary::of(plans, failures);
     if !failures.is_empty() {
         EXIT_ERROR
-    } else if args
-        .fail_on
-        .level()
+    } else if settings
+        .fail_at
         .is_some_and(|level| summary.has_findings_at(level))
     {
         EXIT_FINDINGS

@@ -1,8 +1,9 @@
 //! Gathers the statements `check` and `catalog --for` work on: SQL given on the command line,
-//! `.sql` files, and directories of them.
+//! `.sql` files, directories of them, and globs.
 
 use std::path::{Path, PathBuf};
 
+use super::files::{expand, is_glob, Unreadable};
 use planlint::sql::split_statements;
 use planlint::sql::suppress::{applying_to, suppressions, Suppression};
 use planlint::SourceLocation;
@@ -37,25 +38,17 @@ pub struct Collected {
     pub suppressions: Vec<FileSuppressions>,
 }
 
-/// An input that could not be read: its name and a one-line error.
-pub struct Unreadable {
-    /// The path as given.
-    pub source: String,
-    /// What went wrong.
-    pub message: String,
-}
-
 /// Collects statements. A positional input that names an existing file or directory is read
 /// as SQL files; one that ends in `.sql` but does not exist is an error; anything else is one
 /// SQL statement (a string holding several is refused later, never split).
-pub fn collect(inputs: &[String], files: &[String]) -> Collected {
+pub fn collect(inputs: &[String], files: &[String], excluded: &dyn Fn(&Path) -> bool) -> Collected {
     let mut statements = Vec::new();
     let mut file_suppressions = Vec::new();
     let mut unreadable = Vec::new();
     let mut paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
     for (index, input) in inputs.iter().enumerate() {
         let path = Path::new(input);
-        if path.exists() {
+        if path.exists() || is_glob(input) {
             paths.push(path.to_path_buf());
         } else if input.ends_with(".sql") {
             unreadable.push(Unreadable {
@@ -71,7 +64,7 @@ pub fn collect(inputs: &[String], files: &[String]) -> Collected {
             });
         }
     }
-    for file in sql_files(paths, &mut unreadable) {
+    for file in expand(&paths, "sql", excluded, &mut unreadable) {
         let name = file.display().to_string();
         match std::fs::read_to_string(&file) {
             Ok(script) => {
@@ -104,41 +97,4 @@ pub fn collect(inputs: &[String], files: &[String]) -> Collected {
         unreadable,
         suppressions: file_suppressions,
     }
-}
-
-/// Files as given, and the `.sql` files under directories (sorted, at any depth).
-fn sql_files(paths: Vec<PathBuf>, unreadable: &mut Vec<Unreadable>) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for path in paths {
-        if !path.is_dir() {
-            files.push(path);
-            continue;
-        }
-        let mut found = Vec::new();
-        let mut pending = vec![path];
-        while let Some(dir) = pending.pop() {
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(error) => {
-                    let source = dir.display().to_string();
-                    unreadable.push(Unreadable {
-                        message: format!("{source}: {error}"),
-                        source,
-                    });
-                    continue;
-                }
-            };
-            for entry in entries.flatten() {
-                let entry_path = entry.path();
-                if entry_path.is_dir() {
-                    pending.push(entry_path);
-                } else if entry_path.extension().is_some_and(|ext| ext == "sql") {
-                    found.push(entry_path);
-                }
-            }
-        }
-        found.sort();
-        files.extend(found);
-    }
-    files
 }

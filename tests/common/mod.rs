@@ -50,6 +50,7 @@ pub fn planlint() -> Command {
         "PGDATABASE",
         "PGSSLMODE",
         "PGSSLROOTCERT",
+        "GITHUB_ACTIONS",
     ] {
         command.env_remove(variable);
     }

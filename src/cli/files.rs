@@ -1,0 +1,86 @@
+//! Expands the paths a command is given: files as they are, directories walked for files of
+//! one extension, glob patterns (`queries/**/*.sql`) matched, and excluded paths dropped.
+
+use std::path::{Path, PathBuf};
+
+/// A path that could not be read: its name and a one-line error.
+pub struct Unreadable {
+    /// The path as given.
+    pub source: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Whether an input is a glob pattern: wildcards and no white space (SQL given on the command
+/// line, `SELECT * FROM t`, always has some).
+pub fn is_glob(input: &str) -> bool {
+    input.contains(['*', '?', '[']) && !input.contains(char::is_whitespace)
+}
+
+/// The files `inputs` name: files as given, directories walked for files ending in
+/// `.{extension}` (sorted, at any depth), glob patterns expanded; `excluded` paths left out.
+pub fn expand(
+    inputs: &[PathBuf],
+    extension: &str,
+    excluded: &dyn Fn(&Path) -> bool,
+    unreadable: &mut Vec<Unreadable>,
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let text = input.to_string_lossy();
+        if !input.exists() && is_glob(&text) {
+            match glob::glob(&text) {
+                Ok(matches) => {
+                    let mut found: Vec<PathBuf> =
+                        matches.flatten().filter(|path| path.is_file()).collect();
+                    found.sort();
+                    if found.is_empty() {
+                        unreadable.push(Unreadable {
+                            source: text.to_string(),
+                            message: format!("{text}: no file matches"),
+                        });
+                    }
+                    files.extend(found);
+                }
+                Err(error) => unreadable.push(Unreadable {
+                    source: text.to_string(),
+                    message: format!("{text}: not a valid glob: {error}"),
+                }),
+            }
+        } else if input.is_dir() {
+            files.extend(walk(input, extension, unreadable));
+        } else {
+            files.push(input.clone());
+        }
+    }
+    files.retain(|file| !excluded(file));
+    files
+}
+
+fn walk(root: &Path, extension: &str, unreadable: &mut Vec<Unreadable>) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                let source = dir.display().to_string();
+                unreadable.push(Unreadable {
+                    message: format!("{source}: {error}"),
+                    source,
+                });
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == extension) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
