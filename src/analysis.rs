@@ -23,6 +23,8 @@ pub struct AnalyzedPlan {
     /// The file and position the findings belong to, when there is a file: the plan file, or
     /// the statement in its `.sql` file.
     pub location: Option<SourceLocation>,
+    /// The statement the plan is of, when known (live mode, `--query`).
+    pub statement: Option<String>,
     /// The plan's position in its input, from 1.
     pub plan_number: usize,
     /// The plan.

@@ -18,8 +18,10 @@
 //! ```
 
 mod analysis;
+pub mod baseline;
 pub mod catalog;
 pub mod config;
+mod fingerprint;
 mod json_error;
 pub mod live;
 mod numbers;

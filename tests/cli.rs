@@ -630,3 +630,77 @@ fn the_query_file_gives_the_cause_and_the_rewrite_offline() {
         .code(2)
         .stderr(predicate::str::contains("no/such.sql"));
 }
+
+#[test]
+fn a_baseline_keeps_old_findings_quiet_and_lets_new_ones_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let old = "examples/orders-by-customer.json";
+    let catalog = "examples/catalog.json";
+    planlint()
+        .args(["analyze", "--catalog", catalog, "--write-baseline"])
+        .arg(&baseline)
+        .arg(old)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("recorded 3 findings"));
+    planlint()
+        .args(["analyze", "--catalog", catalog, "--baseline"])
+        .arg(&baseline)
+        .arg(old)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("3 findings are in the baseline"))
+        .stdout(predicate::str::contains("0 findings"));
+    // The same plan under another name is another plan: its findings are new.
+    let copy = dir.path().join("new.json");
+    fs::copy(old, &copy).unwrap();
+    planlint()
+        .args(["analyze", "--catalog", catalog, "--baseline"])
+        .arg(&baseline)
+        .arg(&copy)
+        .assert()
+        .code(1);
+    // Fingerprints of statements survive line moves: the statement's text, not its position.
+    let query = dir.path().join("q.sql");
+    fs::write(&query, "SELECT * FROM orders WHERE customer_id = 4242;").unwrap();
+    let with_query = |extra: &[&str]| {
+        let mut command = planlint();
+        command
+            .args(["analyze", "--catalog", catalog, "--query"])
+            .arg(&query)
+            .args(extra)
+            .arg(old);
+        command
+    };
+    with_query(&["--write-baseline", baseline.to_str().unwrap()])
+        .assert()
+        .code(0);
+    fs::write(
+        &query,
+        "\n\n  SELECT *\n  FROM orders\n  WHERE customer_id = 4242;",
+    )
+    .unwrap();
+    with_query(&["--baseline", baseline.to_str().unwrap()])
+        .assert()
+        .code(0);
+    // `planlint baseline` records the same way.
+    let recorded = dir.path().join("planlint-baseline.json");
+    planlint()
+        .args(["baseline", "-o"])
+        .arg(&recorded)
+        .args(["analyze", "--catalog", catalog, old])
+        .assert()
+        .code(0);
+    planlint()
+        .args(["analyze", "--catalog", catalog, "--baseline"])
+        .arg(&recorded)
+        .arg(old)
+        .assert()
+        .code(0);
+    planlint()
+        .args(["analyze", "--baseline", "no/such/baseline.json", old])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/baseline.json"));
+}

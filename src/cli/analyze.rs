@@ -79,6 +79,7 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
                             column: 1,
                         }),
                         plan_number: index + 1,
+                        statement: query.map(str::to_owned),
                         explain,
                         analysis,
                     });
@@ -92,7 +93,7 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
             ),
         }
     }
-    finish(&plans, &failures, &args.report, &settings)
+    finish(&mut plans, &failures, &args.report, &settings)
 }
 
 /// The plan files the inputs name: `-`, files, directories (their `.json` files), globs; the

@@ -30,6 +30,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain SQL statements on a live database and analyse their plans.
     Check(CheckArgs),
+    /// Record today's findings as the baseline, so later runs with --baseline fail only on new
+    /// ones: `planlint baseline [-o FILE] check --db URL queries/`.
+    Baseline(BaselineArgs),
     /// Catalog snapshots for `analyze --catalog`: from a live database, or the query for psql.
     Catalog(CatalogArgs),
 }
@@ -69,6 +72,12 @@ pub struct ReportArgs {
     /// directory].
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
+    /// Report only findings that this baseline file (written by --write-baseline) does not hold.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<String>,
+    /// Record every finding of this run in FILE as the baseline, and exit 0 (2 on input errors).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<String>,
     /// Override a rule threshold, e.g. `seq-scan.min_rows=50000` (repeatable; see `planlint rules NAME`).
     #[arg(long, value_name = "RULE.KEY=VALUE")]
     pub threshold: Vec<String>,
@@ -120,6 +129,31 @@ pub struct CheckArgs {
     /// How to report.
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `planlint baseline`.
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Where to write the baseline.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "planlint-baseline.json"
+    )]
+    pub output: String,
+    /// The run whose findings become the baseline.
+    #[command(subcommand)]
+    pub run: BaselineRun,
+}
+
+/// The runs a baseline can record.
+#[derive(Subcommand, Debug)]
+pub enum BaselineRun {
+    /// Record the findings of `planlint analyze`.
+    Analyze(AnalyzeArgs),
+    /// Record the findings of `planlint check`.
+    Check(CheckArgs),
 }
 
 /// `planlint rules`.

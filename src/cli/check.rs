@@ -110,6 +110,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                     plans.push(AnalyzedPlan {
                         source: statement.source.clone(),
                         location: statement.location.clone(),
+                        statement: Some(checked.text.clone()),
                         plan_number: index + 1,
                         explain,
                         analysis,
@@ -130,7 +131,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             session.target()
         );
     }
-    finish(&plans, &failures, &args.report, &settings)
+    finish(&mut plans, &failures, &args.report, &settings)
 }
 
 /// The plans of one statement: generic (or the only) plans, and custom plans when made.

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{BaselineArgs, BaselineRun, Cli, Command};
 
 /// Exit code: no finding at or above `--fail-on`.
 pub const EXIT_CLEAN: u8 = 0;
@@ -30,6 +30,16 @@ pub fn run() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Baseline(BaselineArgs { output, run }) => match run {
+            BaselineRun::Analyze(mut args) => {
+                args.report.write_baseline = Some(output);
+                analyze::run(&args)
+            }
+            BaselineRun::Check(mut args) => {
+                args.report.write_baseline = Some(output);
+                check::run(&args)
+            }
+        },
         Command::Catalog(args) => catalog::run(&args),
     };
     ExitCode::from(code)

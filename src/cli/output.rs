@@ -2,6 +2,7 @@
 
 use super::args::{Format, ReportArgs};
 use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use planlint::baseline::Baseline;
 use planlint::config::{FailLevel, ProjectConfig};
 use planlint::report::{
     render_github, render_json, render_sarif, render_text, InputFailure, Summary,
@@ -71,11 +72,34 @@ pub fn settings(args: &ReportArgs) -> Result<Settings, u8> {
 /// Prints the report and returns the exit code: 2 when any input failed, else 1 when a finding
 /// is at or above the fail level, else 0.
 pub fn finish(
-    plans: &[AnalyzedPlan],
+    plans: &mut [AnalyzedPlan],
     failures: &[InputFailure],
     args: &ReportArgs,
     settings: &Settings,
 ) -> u8 {
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(path, plans, failures);
+    }
+    if let Some(path) = &args.baseline {
+        match std::fs::read_to_string(path)
+            .map_err(|error| format!("baseline {path}: {error}"))
+            .and_then(|text| Baseline::from_json(path, &text))
+        {
+            Ok(baseline) => {
+                let known = baseline.filter(plans);
+                if known > 0 {
+                    eprintln!(
+                        "planlint: {known} findings are in the baseline {path} and not reported"
+                    );
+                }
+            }
+            Err(message) => {
+                print_error(&message);
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let plans: &[AnalyzedPlan] = plans;
     let report = match args.format {
         Format::Text => render_text(plans, failures),
         Format::Json => render_json(plans, failures),
@@ -93,6 +117,21 @@ pub fn finish(
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// Records every finding as the baseline.
+fn write_baseline(path: &str, plans: &[AnalyzedPlan], failures: &[InputFailure]) -> u8 {
+    if let Err(error) = std::fs::write(path, Baseline::record(plans)) {
+        print_error(&format!("baseline {path}: {error}"));
+        return EXIT_ERROR;
+    }
+    let findings: usize = plans.iter().map(|plan| plan.analysis.findings.len()).sum();
+    eprintln!("planlint: recorded {findings} findings in the baseline {path}");
+    if failures.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
     }
 }
 

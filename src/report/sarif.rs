@@ -8,6 +8,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
 use super::InputFailure;
+use crate::fingerprint::fnv1a;
 use crate::rules::{rules, Finding, Rule, Severity};
 use crate::AnalyzedPlan;
 
@@ -295,18 +296,10 @@ impl Fingerprints {
 /// contains it.
 const FIELD_END: u8 = 0xff;
 
-/// 64-bit FNV-1a: unlike std's `DefaultHasher`, the same on every Rust version and platform.
-fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.into_iter().fold(OFFSET_BASIS, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{artifact_uri, fnv1a, is_absolute, pascal_case, sentence, Fingerprints};
+    use super::{artifact_uri, is_absolute, pascal_case, sentence, Fingerprints};
+    use crate::fingerprint::fnv1a;
 
     #[test]
     fn fnv1a_matches_the_published_test_vectors() {
