@@ -15,6 +15,9 @@ use clap::Parser;
 
 use args::{BaselineArgs, BaselineRun, Cli, Command};
 
+/// When the run started, for the summary line.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Exit code: no finding at or above `--fail-on`.
 pub const EXIT_CLEAN: u8 = 0;
 /// Exit code: findings at or above `--fail-on`.
@@ -24,6 +27,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Parses the arguments, runs the command and turns its outcome into an exit code.
 pub fn run() -> ExitCode {
+    STARTED.get_or_init(std::time::Instant::now);
     let cli = Cli::parse();
     cli.color.apply();
     let code = match cli.command {

@@ -100,14 +100,15 @@ pub fn finish(
         }
     }
     let plans: &[AnalyzedPlan] = plans;
+    let mut summary = Summary::of(plans, failures);
+    summary.elapsed = super::STARTED.get().map(std::time::Instant::elapsed);
     let report = match args.format {
-        Format::Text => render_text(plans, failures),
+        Format::Text => render_text(plans, &summary),
         Format::Json => render_json(plans, failures),
         Format::Sarif => render_sarif(plans, failures),
-        Format::Github => render_github(plans, failures),
+        Format::Github => render_github(plans, failures, &summary),
     };
     print_out(&report);
-    let summary = Summary::of(plans, failures);
     if !failures.is_empty() {
         EXIT_ERROR
     } else if settings

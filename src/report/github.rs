@@ -8,7 +8,11 @@ use crate::AnalyzedPlan;
 
 /// Renders the findings as workflow commands, the failed inputs as `::error` lines without a
 /// file, and the usual summary line.
-pub fn render_github(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String {
+pub fn render_github(
+    plans: &[AnalyzedPlan],
+    failures: &[InputFailure],
+    summary: &Summary,
+) -> String {
     let mut out = String::new();
     for plan in plans {
         for finding in &plan.analysis.findings {
@@ -23,7 +27,7 @@ pub fn render_github(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> Strin
             escape_data(&failure.message)
         ));
     }
-    out.push_str(&summary_line(&Summary::of(plans, failures)));
+    out.push_str(&summary_line(summary));
     out
 }
 

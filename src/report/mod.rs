@@ -39,14 +39,27 @@ pub struct Summary {
     pub infos: usize,
     /// Inputs that could not be read.
     pub failed_inputs: usize,
+    /// Distinct files the plans came from (plan files, or `.sql` files of checked statements).
+    pub files: usize,
+    /// How long the run took, when the caller measured it.
+    pub elapsed: Option<std::time::Duration>,
 }
 
 impl Summary {
     /// Counts the findings of `plans` and the `failures`.
     pub fn of(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> Self {
+        let files: std::collections::BTreeSet<&str> = plans
+            .iter()
+            .filter_map(|plan| {
+                plan.location
+                    .as_ref()
+                    .map(|location| location.path.as_str())
+            })
+            .collect();
         let mut summary = Self {
             plans: plans.len(),
             failed_inputs: failures.len(),
+            files: files.len(),
             ..Self::default()
         };
         for finding in plans.iter().flat_map(|plan| &plan.analysis.findings) {

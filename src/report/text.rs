@@ -5,15 +5,16 @@
 use colored::Colorize;
 
 use super::tree::{paint, render_tree};
-use super::{InputFailure, Summary};
+use super::Summary;
 use crate::rules::Finding;
 use crate::AnalyzedPlan;
 
 /// Fix SQL longer than this many lines is cut in the text report (JSON always has it whole).
 const MAX_FIX_LINES: usize = 24;
 
-/// Renders the analysed plans and failed inputs for a terminal.
-pub fn render_text(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String {
+/// Renders the analysed plans for a terminal, closing with the summary line (failed inputs are
+/// counted there; their errors go to stderr).
+pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary) -> String {
     let mut out = String::new();
     let several = plans.len() > 1;
     for plan in plans {
@@ -47,7 +48,7 @@ pub fn render_text(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
             "note:".cyan().bold()
         ));
     }
-    out.push_str(&summary_line(&Summary::of(plans, failures)));
+    out.push_str(&summary_line(summary));
     out
 }
 
@@ -100,8 +101,13 @@ fn render_finding(out: &mut String, finding: &Finding) {
 pub(super) fn summary_line(summary: &Summary) -> String {
     let found = summary.errors + summary.warnings + summary.infos;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let files = if summary.files > 0 {
+        format!("{}, ", plural(summary.files, "file"))
+    } else {
+        String::new()
+    };
     let mut text = format!(
-        "{}, {} ({}, {}, {} info)",
+        "{files}{}, {} ({}, {}, {} info)",
         plural(summary.plans, "plan"),
         plural(found, "finding"),
         plural(summary.errors, "error"),
@@ -113,6 +119,9 @@ pub(super) fn summary_line(summary: &Summary) -> String {
             ", {} could not be read",
             plural(summary.failed_inputs, "input")
         ));
+    }
+    if let Some(elapsed) = summary.elapsed {
+        text.push_str(&format!(", in {:.2} s", elapsed.as_secs_f64()));
     }
     format!("{}\n", text.bold())
 }
