@@ -673,3 +673,32 @@ fn suppression_comments_silence_findings_and_stale_ones_are_reported() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_server_that_accepts_and_never_answers_ends_within_the_connect_timeout() {
+    // Needs no database: a listening socket on loopback that accepts and stays silent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4) {
+            held.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let started = Instant::now();
+    let conninfo =
+        format!("host=127.0.0.1 port={port} user=u dbname=d sslmode=disable connect_timeout=1");
+    planlint()
+        .args(["check", "--db", &conninfo, "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no answer from the server within connect_timeout (1 s)",
+        ));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -39,6 +39,16 @@ impl LiveError {
         }
     }
 
+    /// A server that accepted the connection and never answered.
+    pub fn no_answer(target: &str, connect_timeout: u64) -> Self {
+        Self {
+            kind: LiveErrorKind::Connect,
+            message: format!(
+                "{target}: no answer from the server within connect_timeout ({connect_timeout} s); is it a PostgreSQL server?"
+            ),
+        }
+    }
+
     /// A statement planlint will not send.
     pub fn refused(message: String) -> Self {
         Self {

@@ -14,6 +14,9 @@ use super::error::LiveError;
 use super::tls::client_config;
 use crate::sql::CheckedStatement;
 
+/// Time allowed past `connect_timeout` for the login after the TCP connect.
+const CONNECT_GRACE: Duration = Duration::from_secs(1);
+
 /// The name planlint's prepared statement takes for the length of one transaction.
 const PREPARED_NAME: &str = "planlint_statement";
 
@@ -100,11 +103,30 @@ impl Session {
         });
         let tls =
             client_config(params, home).map_err(|message| LiveError::setup(&target, message))?;
-        let client = match tls {
-            None => config.connect(NoTls),
-            Some(tls) => config.connect(MakeRustlsConnect::new(tls)),
-        }
-        .map_err(|error| LiveError::from_postgres(&target, &error))?;
+        // The client's connect_timeout bounds only the TCP connect: a server that accepts and
+        // then says nothing would hang the handshake forever, so the whole of it runs against a
+        // deadline.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let connected = match tls {
+                None => config.connect(NoTls),
+                Some(tls) => config.connect(MakeRustlsConnect::new(tls)),
+            };
+            let _ = sender.send(connected);
+        });
+        // connect_timeout=0 means no limit, as in libpq.
+        let connected = if params.connect_timeout == 0 {
+            receiver.recv().ok()
+        } else {
+            let deadline = Duration::from_secs(params.connect_timeout) + CONNECT_GRACE;
+            receiver.recv_timeout(deadline).ok()
+        };
+        let client = match connected {
+            Some(connected) => {
+                connected.map_err(|error| LiveError::from_postgres(&target, &error))?
+            }
+            None => return Err(LiveError::no_answer(&target, params.connect_timeout)),
+        };
         Ok(Self {
             client,
             options,
