@@ -2,8 +2,10 @@
 //!
 //! The pipeline: [`source`] reads plan text (files, stdin, psql pastes) into [`plan::Explain`]s,
 //! whose nodes form a [`plan::PlanGraph`]; [`partitions`] rolls up partitioned-table scans,
-//! with [`catalog`] facts when available; [`rules`] turn all that into [`rules::Finding`]s with
-//! fixes; [`report`] renders them as text or JSON.
+//! with [`catalog`] facts when available; [`sql`] reads the statement (why pruning failed, and
+//! a rewrite); [`rules`] turn all that into [`rules::Finding`]s with fixes; [`report`] renders
+//! them as text, JSON, SARIF or GitHub annotations. [`live`] fetches plans and catalog facts
+//! from a server, [`config`] reads planlint.toml and [`baseline`] keeps old findings quiet.
 //!
 //! ```no_run
 //! let explains = planlint::source::load_str("plan.json", r#"[{"Plan": {"Node Type": "Result"}}]"#)?;
@@ -16,6 +18,8 @@
 //! }
 //! # Ok::<(), planlint::source::InputError>(())
 //! ```
+
+#![warn(missing_docs)]
 
 mod analysis;
 pub mod baseline;
