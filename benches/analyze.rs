@@ -70,7 +70,10 @@ fn median(mut times: Vec<Duration>) -> Duration {
 
 fn main() {
     let mut missing = false;
-    println!("{:<48} {:>10} {:>10} {:>10} {:>8} {:>8}", "plan", "floor", "library", "process", "lib/fl", "proc/fl");
+    println!(
+        "{:<48} {:>10} {:>10} {:>10} {:>8} {:>8}",
+        "plan", "floor", "library", "process", "lib/fl", "proc/fl"
+    );
     for plan in PLANS {
         let path = Path::new(plan);
         if !path.exists() {

@@ -7,6 +7,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod common;
+use common::finding_of;
+
 fn planlint() -> Command {
     let mut command = Command::cargo_bin("planlint").expect("binary builds");
     command
@@ -597,13 +600,7 @@ fn the_query_file_gives_the_cause_and_the_rewrite_offline() {
         query,
         plan,
     ]);
-    let finding = report["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "unpruned-partitions")
-        .unwrap()
-        .clone();
+    let finding = finding_of(&report, "unpruned-partitions").unwrap().clone();
     assert_eq!(finding["cause_kind"], "function-on-key");
     assert!(finding["rewrite_sql"]
         .as_str()
@@ -611,13 +608,7 @@ fn the_query_file_gives_the_cause_and_the_rewrite_offline() {
         .contains("created_at >= '2024-03-15' AND created_at < '2024-03-16'"));
     // Without the query the plan's filter still tells the cause, but nothing is rewritten.
     let (report, _) = json_report(&["--catalog", "tests/fixtures/catalog.json", plan]);
-    let finding = report["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "unpruned-partitions")
-        .unwrap()
-        .clone();
+    let finding = finding_of(&report, "unpruned-partitions").unwrap().clone();
     assert_eq!(finding["cause_kind"], "function-on-key");
     assert!(finding["rewrite_sql"].is_null());
     assert!(finding["suggestion"]

@@ -423,12 +423,8 @@ fn statements_that_prune_only_with_literal_values_are_flagged() {
         ],
     );
     assert_eq!(code, 1, "{stderr}");
-    let finding = report["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "unpruned-partitions")
-        .expect("the generic plan scans every partition");
+    let finding =
+        finding_of(&report, "unpruned-partitions").expect("the generic plan scans every partition");
     let message = finding["message"].as_str().unwrap();
     assert!(
         message.contains("scanned 8 of 8 partitions of orders"),
@@ -520,12 +516,7 @@ fn verify_replans_the_rewrite_and_reports_before_and_after() {
         ],
     );
     assert_eq!(code, 1, "{stderr}");
-    let finding = report["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "unpruned-partitions")
-        .expect("the scan is unpruned");
+    let finding = finding_of(&report, "unpruned-partitions").expect("the scan is unpruned");
     assert_eq!(finding["cause_kind"], "function-on-key");
     assert!(finding["rewrite_sql"]
         .as_str()
@@ -535,13 +526,7 @@ fn verify_replans_the_rewrite_and_reports_before_and_after() {
     assert_eq!(finding["verified"]["after"], "scanned 1 of 13 partitions");
     // Without --verify nothing is re-planned.
     let (report, _, _) = check_json(&url, &["SELECT * FROM orders WHERE order_id = 123456.0"]);
-    let finding = &report["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "unpruned-partitions")
-        .unwrap()
-        .clone();
+    let finding = &finding_of(&report, "unpruned-partitions").unwrap().clone();
     assert_eq!(finding["cause_kind"], "type-mismatch");
     assert!(finding["verified"].is_null());
 }
