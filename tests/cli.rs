@@ -3,21 +3,11 @@
 use std::fs;
 use std::io::Write;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
 mod common;
-use common::finding_of;
-
-fn planlint() -> Command {
-    let mut command = Command::cargo_bin("planlint").expect("binary builds");
-    command
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("GITHUB_ACTIONS");
-    command
-}
+use common::{finding_of, planlint};
 
 fn json_report(args: &[&str]) -> (Value, i32) {
     let output = planlint()

@@ -2,22 +2,14 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::planlint;
 
 const CATALOG: &str = "examples/catalog.json";
 const UNPRUNED: &str = "examples/orders-by-customer.json";
 const PRUNED: &str = "examples/orders-by-id.json";
-
-/// The binary, outside GitHub Actions unless a test says otherwise.
-fn planlint() -> Command {
-    let mut command = Command::cargo_bin("planlint").expect("binary builds");
-    command
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE");
-    command
-}
 
 /// `planlint analyze --format sarif ARGS`: the log and the exit code.
 fn sarif(args: &[&str]) -> (Value, i32) {

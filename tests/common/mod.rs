@@ -37,7 +37,8 @@ pub fn with(conninfo: &str, key: &str, value: &str) -> String {
     pairs.join(" ")
 }
 
-/// The `planlint` binary, with none of the connection variables of the environment.
+/// The `planlint` binary, with none of the environment's connection, color or GitHub Actions
+/// variables (a test sets what it needs).
 pub fn planlint() -> Command {
     let mut command = Command::cargo_bin("planlint").unwrap();
     for variable in [
@@ -51,6 +52,8 @@ pub fn planlint() -> Command {
         "PGSSLMODE",
         "PGSSLROOTCERT",
         "GITHUB_ACTIONS",
+        "NO_COLOR",
+        "CLICOLOR_FORCE",
     ] {
         command.env_remove(variable);
     }
