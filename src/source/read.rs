@@ -93,8 +93,8 @@ fn read_capped(reader: impl Read, max_bytes: u64, size_hint: u64) -> io::Result<
 /// Turns the bytes read into text: UTF-8 (without a BOM), or UTF-16 with a BOM.
 fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     let mut text = match bytes.as_slice() {
-        [0xFF, 0xFE, ..] => decode_utf16(name, &bytes[2..], u16::from_le_bytes)?,
-        [0xFE, 0xFF, ..] => decode_utf16(name, &bytes[2..], u16::from_be_bytes)?,
+        [0xFF, 0xFE, ..] => no_nul(name, decode_utf16(name, &bytes[2..], u16::from_le_bytes)?)?,
+        [0xFE, 0xFF, ..] => no_nul(name, decode_utf16(name, &bytes[2..], u16::from_be_bytes)?)?,
         _ => {
             if bytes.contains(&0) {
                 let offset = bytes.iter().position(|&b| b == 0).unwrap_or(0);
@@ -112,13 +112,18 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     if text.starts_with('\u{FEFF}') {
         text.drain(..'\u{FEFF}'.len_utf8());
     }
-    if let Some(offset) = text.bytes().position(|b| b == 0) {
-        return Err(binary(
+    Ok(text)
+}
+
+/// Refuses decoded UTF-16 text that holds a NUL character.
+fn no_nul(name: &str, text: String) -> Result<String, InputError> {
+    match text.bytes().position(|b| b == 0) {
+        Some(offset) => Err(binary(
             name,
             &format!("NUL character at byte offset {offset}"),
-        ));
+        )),
+        None => Ok(text),
     }
-    Ok(text)
 }
 
 /// Decodes UTF-16 code units read with `unit` from pairs of bytes.
