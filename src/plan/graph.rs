@@ -19,24 +19,25 @@ pub struct PlanGraph {
 }
 
 impl PlanGraph {
-    /// Builds the graph from nodes listed in pre-order, each with its parent's position.
-    ///
-    /// # Panics
-    /// If a parent does not come before its child (the parser guarantees it does).
-    pub fn from_preorder(nodes: Vec<PlanNode>, parents: &[Option<usize>]) -> Self {
-        let mut graph = DiGraph::with_capacity(nodes.len(), nodes.len().saturating_sub(1));
-        for (index, node) in nodes.into_iter().enumerate() {
-            let relationship = node
-                .parent_relationship
-                .clone()
-                .unwrap_or(Relationship::Outer);
-            let id = graph.add_node(node);
-            if let Some(parent) = parents[index] {
-                assert!(parent < index, "plan nodes must be in pre-order");
-                graph.add_edge(NodeIndex::new(parent), id, relationship);
-            }
-        }
-        Self { graph }
+    /// Adds an empty node, to be filled in with [`PlanGraph::node_mut`], and returns its id.
+    /// The parser adds nodes in pre-order, which is what makes ids pre-order indexes.
+    pub(crate) fn add_node(&mut self) -> NodeId {
+        self.graph.add_node(PlanNode::default())
+    }
+
+    /// The node with this id, to fill in while it is parsed.
+    pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut PlanNode {
+        &mut self.graph[id]
+    }
+
+    /// Hangs `child` under `parent`, the edge labelled with the child's parent relationship.
+    pub(crate) fn link(&mut self, parent: NodeId, child: NodeId) {
+        debug_assert!(parent < child, "plan nodes are added in pre-order");
+        let relationship = self.graph[child]
+            .parent_relationship
+            .clone()
+            .unwrap_or(Relationship::Outer);
+        self.graph.add_edge(parent, child, relationship);
     }
 
     /// The underlying petgraph graph, for algorithms planlint does not wrap.

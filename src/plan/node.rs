@@ -1,10 +1,11 @@
 //! The typed plan node: the fields planlint reasons about, plus every other field kept verbatim.
 
-use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::untyped::UntypedFields;
+
 /// How a child node hangs under its parent, from EXPLAIN's `"Parent Relationship"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Relationship {
     /// The outer (left, or only) input of a node.
     Outer,
@@ -51,7 +52,7 @@ impl Relationship {
 }
 
 /// Block counts from `EXPLAIN (BUFFERS)`; totals over all loops, as PostgreSQL prints them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Buffers {
     /// Shared blocks found in the buffer cache.
     pub shared_hit: Option<u64>,
@@ -71,18 +72,12 @@ pub struct Buffers {
     pub temp_written: Option<u64>,
 }
 
-impl Buffers {
-    /// Whether the plan carried any buffer counts for this node.
-    pub fn is_present(&self) -> bool {
-        *self != Self::default()
-    }
-}
-
 /// One node of a plan, as `EXPLAIN (FORMAT JSON)` describes it.
 ///
-/// Fields planlint uses are typed; everything else the server printed is kept in
-/// [`PlanNode::extra`] in its original JSON, so nothing from a newer server is lost.
-#[derive(Debug, Clone, Default, Serialize)]
+/// The fields planlint reasons about are typed; everything else the server printed (sort and
+/// hash details, the output list, WAL counters, fields of newer servers) is kept verbatim in
+/// [`PlanNode::extra`], so nothing is lost and a plan of 100,000 nodes stays small in memory.
+#[derive(Debug, Clone, Default)]
 pub struct PlanNode {
     /// `"Node Type"`, e.g. `Seq Scan`, `Append`, `Hash Join`.
     pub node_type: String,
@@ -112,8 +107,6 @@ pub struct PlanNode {
     pub function_name: Option<String>,
     /// `"Join Type"` (`Inner`, `Left`, `Semi`, `Anti`, ...).
     pub join_type: Option<String>,
-    /// `"Scan Direction"` of an index scan.
-    pub scan_direction: Option<String>,
     /// `"Startup Cost"` estimate.
     pub startup_cost: Option<f64>,
     /// `"Total Cost"` estimate.
@@ -122,8 +115,6 @@ pub struct PlanNode {
     pub plan_rows: Option<f64>,
     /// `"Plan Width"`: estimated average row width in bytes.
     pub plan_width: Option<f64>,
-    /// `"Actual Startup Time"` in milliseconds (ANALYZE).
-    pub actual_startup_time: Option<f64>,
     /// `"Actual Total Time"` in milliseconds per loop (ANALYZE).
     pub actual_total_time: Option<f64>,
     /// `"Actual Rows"` per loop (ANALYZE).
@@ -132,8 +123,6 @@ pub struct PlanNode {
     pub actual_loops: Option<f64>,
     /// `"Workers Planned"` of a Gather or Gather Merge.
     pub workers_planned: Option<u64>,
-    /// `"Workers Launched"` of a Gather or Gather Merge (ANALYZE).
-    pub workers_launched: Option<u64>,
     /// `"Filter"`: the condition applied to each row the node produces.
     pub filter: Option<String>,
     /// `"Index Cond"`.
@@ -150,32 +139,12 @@ pub struct PlanNode {
     pub one_time_filter: Option<String>,
     /// `"Rows Removed by Filter"`, per loop (ANALYZE).
     pub rows_removed_by_filter: Option<f64>,
-    /// `"Rows Removed by Index Recheck"`, per loop (ANALYZE).
-    pub rows_removed_by_index_recheck: Option<f64>,
-    /// `"Rows Removed by Join Filter"`, per loop (ANALYZE).
-    pub rows_removed_by_join_filter: Option<f64>,
     /// `"Subplans Removed"` of an Append or Merge Append: children pruned at executor start-up.
     pub subplans_removed: Option<u64>,
-    /// Buffer counts (BUFFERS).
-    pub buffers: Buffers,
-    /// `"Sort Key"`.
-    pub sort_key: Vec<String>,
-    /// `"Sort Method"` (ANALYZE), e.g. `external merge`.
-    pub sort_method: Option<String>,
-    /// `"Sort Space Used"` in kB (ANALYZE).
-    pub sort_space_used: Option<u64>,
-    /// `"Sort Space Type"` (`Memory` or `Disk`).
-    pub sort_space_type: Option<String>,
-    /// `"Hash Buckets"` (ANALYZE).
-    pub hash_buckets: Option<u64>,
-    /// `"Hash Batches"` (ANALYZE); more than one means the hash spilled to disk.
-    pub hash_batches: Option<u64>,
-    /// `"Peak Memory Usage"` of a hash in kB (ANALYZE).
-    pub peak_memory_usage: Option<u64>,
-    /// `"Output"`: the target list (VERBOSE).
-    pub output: Vec<String>,
+    /// Buffer counts, when the plan has them (BUFFERS).
+    pub buffers: Option<Box<Buffers>>,
     /// Every field planlint does not type, in the order and form the server printed it.
-    pub extra: Vec<(String, Box<RawValue>)>,
+    pub extra: UntypedFields,
 }
 
 impl PlanNode {
@@ -202,9 +171,6 @@ impl PlanNode {
 
     /// Looks up a field that planlint keeps untyped, by EXPLAIN's name for it.
     pub fn extra_field(&self, name: &str) -> Option<&RawValue> {
-        self.extra
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_ref())
+        self.extra.get(name)
     }
 }

@@ -6,6 +6,7 @@
 //! deep parses without a stack overflow; fields planlint does not type are kept as raw JSON text,
 //! which serde_json skips without recursion.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -13,7 +14,7 @@ use crate::json_error::message_without_position;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::graph::PlanGraph;
+use super::graph::{NodeId, PlanGraph};
 use super::node::{PlanNode, Relationship};
 
 /// Stack kept free before serde descends into a child plan.
@@ -152,7 +153,7 @@ impl<'de> Visitor<'de> for ExplainVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Explain, A::Error> {
-        let mut arena: Option<Arena> = None;
+        let mut has_plan = false;
         let mut explain = Explain {
             graph: PlanGraph::default(),
             planning_time: None,
@@ -164,12 +165,13 @@ impl<'de> Visitor<'de> for ExplainVisitor {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "Plan" => {
-                    let mut nodes = Arena::default();
+                    // A repeated "Plan" replaces the first, as in any JSON object.
+                    explain.graph = PlanGraph::default();
                     map.next_value_seed(NodeSeed {
-                        arena: &mut nodes,
+                        graph: &mut explain.graph,
                         parent: None,
                     })?;
-                    arena = Some(nodes);
+                    has_plan = true;
                 }
                 "Planning Time" => explain.planning_time = Some(field(&key, map.next_value())?),
                 "Execution Time" => explain.execution_time = Some(field(&key, map.next_value())?),
@@ -188,27 +190,19 @@ impl<'de> Visitor<'de> for ExplainVisitor {
                 _ => explain.extra.push((key, map.next_value()?)),
             }
         }
-        let arena = arena.ok_or_else(|| {
-            de::Error::custom(
+        if !has_plan {
+            return Err(de::Error::custom(
                 "object has no \"Plan\": expected the JSON that EXPLAIN (FORMAT JSON) prints",
-            )
-        })?;
-        explain.graph = PlanGraph::from_preorder(arena.nodes, &arena.parents);
+            ));
+        }
         Ok(explain)
     }
 }
 
-/// Plan nodes in pre-order, with each node's parent index.
-#[derive(Default)]
-struct Arena {
-    nodes: Vec<PlanNode>,
-    parents: Vec<Option<usize>>,
-}
-
-/// Reads one plan node (and, through `"Plans"`, its subtree) into the arena.
+/// Reads one plan node (and, through `"Plans"`, its subtree) into the graph, in pre-order.
 struct NodeSeed<'a> {
-    arena: &'a mut Arena,
-    parent: Option<usize>,
+    graph: &'a mut PlanGraph,
+    parent: Option<NodeId>,
 }
 
 impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
@@ -229,24 +223,29 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let index = self.arena.nodes.len();
-        self.arena.nodes.push(PlanNode::default());
-        self.arena.parents.push(self.parent);
+        let id = self.graph.add_node();
         let mut has_type = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "Plans" {
-                map.next_value_seed(ChildrenSeed {
-                    arena: &mut *self.arena,
-                    parent: index,
-                })?;
-                continue;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.slot {
+                Slot::Plans => map.next_value_seed(ChildrenSeed {
+                    graph: &mut *self.graph,
+                    parent: id,
+                })?,
+                Slot::Typed(field) => {
+                    has_type |= field == Field::NodeType;
+                    read_typed_field(self.graph.node_mut(id), field, &key.name, &mut map)?;
+                }
+                Slot::Untyped => {
+                    let value: &RawValue = map.next_value()?;
+                    self.graph.node_mut(id).extra.push(&key.name, value.get());
+                }
             }
-            let node = &mut self.arena.nodes[index];
-            has_type |= key == "Node Type";
-            read_node_field(node, key, &mut map)?;
         }
         if !has_type {
             return Err(de::Error::custom("plan node has no \"Node Type\""));
+        }
+        if let Some(parent) = self.parent {
+            self.graph.link(parent, id);
         }
         Ok(())
     }
@@ -254,8 +253,8 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
 /// Reads the `"Plans"` array of a node.
 struct ChildrenSeed<'a> {
-    arena: &'a mut Arena,
-    parent: usize,
+    graph: &'a mut PlanGraph,
+    parent: NodeId,
 }
 
 impl<'de> DeserializeSeed<'de> for ChildrenSeed<'_> {
@@ -276,12 +275,93 @@ impl<'de> Visitor<'de> for ChildrenSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq
             .next_element_seed(NodeSeed {
-                arena: &mut *self.arena,
+                graph: &mut *self.graph,
                 parent: Some(self.parent),
             })?
             .is_some()
         {}
         Ok(())
+    }
+}
+
+/// A node's key as read: borrowed from the text unless it had escapes, and what it names.
+struct Key<'de> {
+    name: Cow<'de, str>,
+    slot: Slot,
+}
+
+/// Where a node's key goes.
+enum Slot {
+    /// `"Plans"`: the children.
+    Plans,
+    /// A typed field.
+    Typed(Field),
+    /// A field kept verbatim in [`PlanNode::extra`].
+    Untyped,
+}
+
+impl Slot {
+    fn of(name: &str) -> Self {
+        if name == "Plans" {
+            return Self::Plans;
+        }
+        Field::named(name).map_or(Self::Untyped, Self::Typed)
+    }
+}
+
+/// Reads a node's key without allocating (keys with escapes aside).
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key {
+            slot: Slot::of(name),
+            name: Cow::Borrowed(name),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key<'de>, E> {
+        Ok(Key {
+            slot: Slot::of(name),
+            name: Cow::Owned(name.to_owned()),
+        })
+    }
+}
+
+/// Reads `"Parent Relationship"` without allocating for the relationships planlint knows.
+struct RelationshipSeed;
+
+impl<'de> DeserializeSeed<'de> for RelationshipSeed {
+    type Value = Relationship;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Relationship, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RelationshipSeed {
+    type Value = Relationship;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Relationship, E> {
+        Ok(Relationship::parse(text))
     }
 }
 
@@ -301,82 +381,165 @@ fn field<T, E: de::Error>(key: &str, value: Result<T, E>) -> Result<T, E> {
     })
 }
 
-/// Stores one field of a plan node: typed when planlint knows it, verbatim otherwise.
-fn read_node_field<'de, A: MapAccess<'de>>(
+/// The typed fields of [`PlanNode`], by the keys EXPLAIN prints them under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    NodeType,
+    ParentRelationship,
+    SubplanName,
+    Strategy,
+    PartialMode,
+    Operation,
+    ParallelAware,
+    RelationName,
+    Schema,
+    Alias,
+    IndexName,
+    CteName,
+    FunctionName,
+    JoinType,
+    StartupCost,
+    TotalCost,
+    PlanRows,
+    PlanWidth,
+    ActualTotalTime,
+    ActualRows,
+    ActualLoops,
+    WorkersPlanned,
+    Filter,
+    IndexCond,
+    RecheckCond,
+    HashCond,
+    MergeCond,
+    JoinFilter,
+    OneTimeFilter,
+    RowsRemovedByFilter,
+    SubplansRemoved,
+    SharedHitBlocks,
+    SharedReadBlocks,
+    SharedDirtiedBlocks,
+    SharedWrittenBlocks,
+    LocalHitBlocks,
+    LocalReadBlocks,
+    TempReadBlocks,
+    TempWrittenBlocks,
+}
+
+impl Field {
+    /// The field EXPLAIN calls `name`, if planlint types it. The keys every node has come
+    /// first: a 100,000-node plan looks up over a million keys.
+    fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "Node Type" => Self::NodeType,
+            "Parent Relationship" => Self::ParentRelationship,
+            "Parallel Aware" => Self::ParallelAware,
+            "Startup Cost" => Self::StartupCost,
+            "Total Cost" => Self::TotalCost,
+            "Plan Rows" => Self::PlanRows,
+            "Plan Width" => Self::PlanWidth,
+            "Relation Name" => Self::RelationName,
+            "Alias" => Self::Alias,
+            "Filter" => Self::Filter,
+            "Actual Total Time" => Self::ActualTotalTime,
+            "Actual Rows" => Self::ActualRows,
+            "Actual Loops" => Self::ActualLoops,
+            "Rows Removed by Filter" => Self::RowsRemovedByFilter,
+            "Schema" => Self::Schema,
+            "Subplans Removed" => Self::SubplansRemoved,
+            "Index Name" => Self::IndexName,
+            "Index Cond" => Self::IndexCond,
+            "Recheck Cond" => Self::RecheckCond,
+            "Shared Hit Blocks" => Self::SharedHitBlocks,
+            "Shared Read Blocks" => Self::SharedReadBlocks,
+            "Shared Dirtied Blocks" => Self::SharedDirtiedBlocks,
+            "Shared Written Blocks" => Self::SharedWrittenBlocks,
+            "Local Hit Blocks" => Self::LocalHitBlocks,
+            "Local Read Blocks" => Self::LocalReadBlocks,
+            "Temp Read Blocks" => Self::TempReadBlocks,
+            "Temp Written Blocks" => Self::TempWrittenBlocks,
+            "Join Type" => Self::JoinType,
+            "Hash Cond" => Self::HashCond,
+            "Merge Cond" => Self::MergeCond,
+            "Join Filter" => Self::JoinFilter,
+            "Strategy" => Self::Strategy,
+            "Partial Mode" => Self::PartialMode,
+            "Workers Planned" => Self::WorkersPlanned,
+            "Subplan Name" => Self::SubplanName,
+            "One-Time Filter" => Self::OneTimeFilter,
+            "Operation" => Self::Operation,
+            "CTE Name" => Self::CteName,
+            "Function Name" => Self::FunctionName,
+            _ => return None,
+        })
+    }
+}
+
+/// Stores a typed field of a plan node, naming it (`key`) when its value has the wrong type.
+fn read_typed_field<'de, A: MapAccess<'de>>(
     node: &mut PlanNode,
-    key: String,
+    field: Field,
+    key: &str,
     map: &mut A,
 ) -> Result<(), A::Error> {
     macro_rules! typed {
         ($target:expr) => {
-            $target = field(&key, map.next_value())?
+            $target = self::field(key, map.next_value())?
         };
     }
     macro_rules! some {
         ($target:expr) => {
-            $target = Some(field(&key, map.next_value())?)
+            $target = Some(self::field(key, map.next_value())?)
         };
     }
-    match key.as_str() {
-        "Node Type" => typed!(node.node_type),
-        "Parent Relationship" => {
-            let text: String = field(&key, map.next_value())?;
-            node.parent_relationship = Some(Relationship::parse(&text));
+    macro_rules! buffers {
+        ($name:ident) => {
+            node.buffers.get_or_insert_with(Box::default).$name =
+                Some(self::field(key, map.next_value())?)
+        };
+    }
+    match field {
+        Field::NodeType => typed!(node.node_type),
+        Field::ParentRelationship => {
+            node.parent_relationship =
+                Some(self::field(key, map.next_value_seed(RelationshipSeed))?);
         }
-        "Subplan Name" => some!(node.subplan_name),
-        "Strategy" => some!(node.strategy),
-        "Partial Mode" => some!(node.partial_mode),
-        "Operation" => some!(node.operation),
-        "Parallel Aware" => typed!(node.parallel_aware),
-        "Relation Name" => some!(node.relation_name),
-        "Schema" => some!(node.schema),
-        "Alias" => some!(node.alias),
-        "Index Name" => some!(node.index_name),
-        "CTE Name" => some!(node.cte_name),
-        "Function Name" => some!(node.function_name),
-        "Join Type" => some!(node.join_type),
-        "Scan Direction" => some!(node.scan_direction),
-        "Startup Cost" => some!(node.startup_cost),
-        "Total Cost" => some!(node.total_cost),
-        "Plan Rows" => some!(node.plan_rows),
-        "Plan Width" => some!(node.plan_width),
-        "Actual Startup Time" => some!(node.actual_startup_time),
-        "Actual Total Time" => some!(node.actual_total_time),
-        "Actual Rows" => some!(node.actual_rows),
-        "Actual Loops" => some!(node.actual_loops),
-        "Workers Planned" => some!(node.workers_planned),
-        "Workers Launched" => some!(node.workers_launched),
-        "Filter" => some!(node.filter),
-        "Index Cond" => some!(node.index_cond),
-        "Recheck Cond" => some!(node.recheck_cond),
-        "Hash Cond" => some!(node.hash_cond),
-        "Merge Cond" => some!(node.merge_cond),
-        "Join Filter" => some!(node.join_filter),
-        "One-Time Filter" => some!(node.one_time_filter),
-        "Rows Removed by Filter" => some!(node.rows_removed_by_filter),
-        "Rows Removed by Index Recheck" => some!(node.rows_removed_by_index_recheck),
-        "Rows Removed by Join Filter" => some!(node.rows_removed_by_join_filter),
-        "Subplans Removed" => some!(node.subplans_removed),
-        "Shared Hit Blocks" => some!(node.buffers.shared_hit),
-        "Shared Read Blocks" => some!(node.buffers.shared_read),
-        "Shared Dirtied Blocks" => some!(node.buffers.shared_dirtied),
-        "Shared Written Blocks" => some!(node.buffers.shared_written),
-        "Local Hit Blocks" => some!(node.buffers.local_hit),
-        "Local Read Blocks" => some!(node.buffers.local_read),
-        "Temp Read Blocks" => some!(node.buffers.temp_read),
-        "Temp Written Blocks" => some!(node.buffers.temp_written),
-        "Sort Key" => typed!(node.sort_key),
-        "Sort Method" => some!(node.sort_method),
-        "Sort Space Used" => some!(node.sort_space_used),
-        "Sort Space Type" => some!(node.sort_space_type),
-        "Hash Buckets" => some!(node.hash_buckets),
-        "Hash Batches" => some!(node.hash_batches),
-        "Peak Memory Usage" => some!(node.peak_memory_usage),
-        "Output" => typed!(node.output),
-        _ => {
-            let value = map.next_value()?;
-            node.extra.push((key, value));
-        }
+        Field::SubplanName => some!(node.subplan_name),
+        Field::Strategy => some!(node.strategy),
+        Field::PartialMode => some!(node.partial_mode),
+        Field::Operation => some!(node.operation),
+        Field::ParallelAware => typed!(node.parallel_aware),
+        Field::RelationName => some!(node.relation_name),
+        Field::Schema => some!(node.schema),
+        Field::Alias => some!(node.alias),
+        Field::IndexName => some!(node.index_name),
+        Field::CteName => some!(node.cte_name),
+        Field::FunctionName => some!(node.function_name),
+        Field::JoinType => some!(node.join_type),
+        Field::StartupCost => some!(node.startup_cost),
+        Field::TotalCost => some!(node.total_cost),
+        Field::PlanRows => some!(node.plan_rows),
+        Field::PlanWidth => some!(node.plan_width),
+        Field::ActualTotalTime => some!(node.actual_total_time),
+        Field::ActualRows => some!(node.actual_rows),
+        Field::ActualLoops => some!(node.actual_loops),
+        Field::WorkersPlanned => some!(node.workers_planned),
+        Field::Filter => some!(node.filter),
+        Field::IndexCond => some!(node.index_cond),
+        Field::RecheckCond => some!(node.recheck_cond),
+        Field::HashCond => some!(node.hash_cond),
+        Field::MergeCond => some!(node.merge_cond),
+        Field::JoinFilter => some!(node.join_filter),
+        Field::OneTimeFilter => some!(node.one_time_filter),
+        Field::RowsRemovedByFilter => some!(node.rows_removed_by_filter),
+        Field::SubplansRemoved => some!(node.subplans_removed),
+        Field::SharedHitBlocks => buffers!(shared_hit),
+        Field::SharedReadBlocks => buffers!(shared_read),
+        Field::SharedDirtiedBlocks => buffers!(shared_dirtied),
+        Field::SharedWrittenBlocks => buffers!(shared_written),
+        Field::LocalHitBlocks => buffers!(local_hit),
+        Field::LocalReadBlocks => buffers!(local_read),
+        Field::TempReadBlocks => buffers!(temp_read),
+        Field::TempWrittenBlocks => buffers!(temp_written),
     }
     Ok(())
 }
