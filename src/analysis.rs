@@ -88,7 +88,7 @@ fn analyze_with(
     config: &Config,
 ) -> Analysis {
     let partitions = partition_scans(&explain.graph, catalog);
-    let sites = scan_sites(&explain.graph, &partitions);
+    let sites = scan_sites(&explain.graph, &partitions, catalog);
     let context = Context {
         explain,
         graph: &explain.graph,

@@ -2,7 +2,7 @@
 
 use super::context::{Context, Draft, Sink};
 use super::settings::RuleSettings;
-use super::sites::{catalog_relation, volume, Basis, ScanSite, Volume};
+use super::sites::{catalog_relation, Basis, ScanSite, Volume};
 use crate::catalog::{Catalog, Relation};
 use crate::numbers::{count, percent};
 use crate::plan::{NodeId, PlanGraph};
@@ -11,22 +11,15 @@ use crate::sql::{create_index, create_partitioned_index, index_columns, IndexKey
 /// Flags selective filters on large sequential scans and writes the index that serves them.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
     for site in context.sites {
-        let filtered: Vec<NodeId> = site
-            .scans
-            .iter()
-            .copied()
-            .filter(|&id| {
-                let node = context.graph.node(id);
-                node.node_type == "Seq Scan" && node.filter.is_some()
-            })
-            .collect();
-        let Some(filter) = filtered
-            .first()
-            .and_then(|&id| context.graph.node(id).filter.as_deref())
-        else {
+        let (filtered, Some(volume)) = (
+            &site.filtered_seq_scans.nodes,
+            site.filtered_seq_scans.volume,
+        ) else {
             continue;
         };
-        let volume = volume(context.graph, context.catalog, &filtered);
+        let Some(filter) = context.graph.node(filtered[0]).filter.as_deref() else {
+            continue;
+        };
         let discarded = volume.discard_fraction.unwrap_or(0.0);
         if volume.table_rows < settings.threshold("min_rows")
             || discarded < settings.threshold("min_discard_fraction")
@@ -45,7 +38,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
         }
         let key_names: Vec<&str> = keys.iter().map(|key| key.sql.as_str()).collect();
         let fix_sql = match site.partition_scan {
-            None => create_index(&plain_table(context, site, &filtered), &keys),
+            None => create_index(&plain_table(context, site, filtered), &keys),
             Some(_) => partitioned_index_sql(context, site, catalog_table, &keys),
         };
         let checked = if context.catalog.is_some() {

@@ -3,23 +3,16 @@
 use super::context::{Context, Draft, Sink};
 use super::finding::Severity;
 use super::settings::RuleSettings;
-use super::sites::{volume, Basis, Volume};
+use super::sites::{Basis, Volume};
 use crate::numbers::{count, percent};
 
 /// Flags sequential scans of tables of at least `min_rows` rows, more severely the more rows
 /// their filter discards.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
     for site in context.sites {
-        let seq_scans: Vec<_> = site
-            .scans
-            .iter()
-            .copied()
-            .filter(|&id| context.graph.node(id).node_type == "Seq Scan")
-            .collect();
-        if seq_scans.is_empty() {
+        let (seq_scans, Some(volume)) = (&site.seq_scans.nodes, site.seq_scans.volume) else {
             continue;
-        }
-        let volume = volume(context.graph, context.catalog, &seq_scans);
+        };
         if volume.table_rows < settings.threshold("min_rows") {
             continue;
         }

@@ -28,6 +28,37 @@ pub struct ScanSite {
     pub partition_scan: Option<usize>,
     /// The scan nodes, in plan order.
     pub scans: Vec<NodeId>,
+    /// The sequential scans among them, and how much they read.
+    pub seq_scans: Measured,
+    /// The sequential scans that apply a filter, and how much they read.
+    pub filtered_seq_scans: Measured,
+}
+
+/// Some of a site's scans with their volume, measured once for every rule that asks.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// The scans, in plan order.
+    pub nodes: Vec<NodeId>,
+    /// What they read and kept; `None` when `nodes` is empty.
+    pub volume: Option<Volume>,
+}
+
+impl Measured {
+    /// Measures the scans among `scans` that `keep` accepts.
+    fn of(
+        graph: &PlanGraph,
+        catalog: Option<&Catalog>,
+        scans: &[NodeId],
+        keep: impl Fn(&PlanNode) -> bool,
+    ) -> Self {
+        let nodes: Vec<NodeId> = scans
+            .iter()
+            .copied()
+            .filter(|&id| keep(graph.node(id)))
+            .collect();
+        let volume = (!nodes.is_empty()).then(|| volume(graph, catalog, &nodes));
+        Self { nodes, volume }
+    }
 }
 
 impl ScanSite {
@@ -38,37 +69,72 @@ impl ScanSite {
 }
 
 /// Lists the plan's table accesses: partitioned-table scans first-class, every other
-/// relation scan on its own.
-pub fn scan_sites(graph: &PlanGraph, partitions: &[PartitionScan]) -> Vec<ScanSite> {
+/// relation scan on its own, each with the volume of its sequential scans.
+pub fn scan_sites(
+    graph: &PlanGraph,
+    partitions: &[PartitionScan],
+    catalog: Option<&Catalog>,
+) -> Vec<ScanSite> {
     let mut covered = vec![false; graph.len()];
     let mut sites = Vec::new();
     for (index, scan) in partitions.iter().enumerate() {
         for node in &scan.scans {
             covered[node.index()] = true;
         }
-        sites.push(ScanSite {
-            node_id: scan.node_id,
-            relation: scan.parent.clone(),
-            schema: scan.parent_schema.clone(),
-            partition_scan: Some(index),
-            scans: scan.scans.clone(),
-        });
+        sites.push(site(
+            graph,
+            catalog,
+            scan.node_id,
+            (scan.parent.clone(), scan.parent_schema.clone()),
+            Some(index),
+            scan.scans.clone(),
+        ));
     }
     for id in graph.ids() {
         let node = graph.node(id);
         if covered[id.index()] || !node.is_relation_scan() {
             continue;
         }
-        sites.push(ScanSite {
-            node_id: id,
-            relation: node.relation_name.clone().unwrap_or_default(),
-            schema: node.schema.clone(),
-            partition_scan: None,
-            scans: vec![id],
-        });
+        let relation = (
+            node.relation_name.clone().unwrap_or_default(),
+            node.schema.clone(),
+        );
+        sites.push(site(graph, catalog, id, relation, None, vec![id]));
     }
     sites.sort_by_key(|site| site.node_id);
     sites
+}
+
+/// One site, its sequential scans measured.
+fn site(
+    graph: &PlanGraph,
+    catalog: Option<&Catalog>,
+    node_id: NodeId,
+    (relation, schema): (String, Option<String>),
+    partition_scan: Option<usize>,
+    scans: Vec<NodeId>,
+) -> ScanSite {
+    let seq_scans = Measured::of(graph, catalog, &scans, |node| node.node_type == "Seq Scan");
+    let filtered_seq_scans = if seq_scans
+        .nodes
+        .iter()
+        .all(|&id| graph.node(id).filter.is_some())
+    {
+        seq_scans.clone()
+    } else {
+        Measured::of(graph, catalog, &seq_scans.nodes, |node| {
+            node.filter.is_some()
+        })
+    };
+    ScanSite {
+        node_id,
+        relation,
+        schema,
+        partition_scan,
+        scans,
+        seq_scans,
+        filtered_seq_scans,
+    }
 }
 
 /// Where a row count came from.
@@ -98,7 +164,7 @@ pub struct Volume {
 }
 
 /// Measures the scans `nodes` (all of one table access).
-pub fn volume(graph: &PlanGraph, catalog: Option<&Catalog>, nodes: &[NodeId]) -> Volume {
+fn volume(graph: &PlanGraph, catalog: Option<&Catalog>, nodes: &[NodeId]) -> Volume {
     let catalog_rows: Option<f64> = nodes
         .iter()
         .map(|&id| {
@@ -185,12 +251,20 @@ fn rows_from_cost(node: &PlanNode, divisor: f64) -> f64 {
     let (Some(startup), Some(total)) = (node.startup_cost, node.total_cost) else {
         return 0.0;
     };
-    let clauses = node
-        .filter
-        .as_deref()
-        .map_or(0, |filter| filter.matches(" AND ").count() + 1) as f64;
+    let clauses = node.filter.as_deref().map_or(0, clause_count) as f64;
     let width = node.plan_width.unwrap_or(0.0);
     let per_row = (CPU_TUPLE_COST + CPU_OPERATOR_COST * clauses) / divisor
         + (width + TUPLE_OVERHEAD_BYTES) / PAGE_BYTES;
     ((total - startup) / per_row).max(0.0)
+}
+
+/// The number of ANDed clauses in a filter as EXPLAIN prints it: a byte loop, as this runs
+/// for every scan of a plan.
+fn clause_count(filter: &str) -> usize {
+    filter
+        .as_bytes()
+        .windows(" AND ".len())
+        .filter(|window| *window == b" AND ")
+        .count()
+        + 1
 }
