@@ -19,7 +19,7 @@ const BLOCKING_NODES: &[&str] = &[
 /// never-executed children prove nothing about pruning.
 pub(super) fn limited_from_above(graph: &PlanGraph, id: NodeId) -> bool {
     for ancestor in graph.ancestors(id) {
-        let node_type = graph.node(ancestor).node_type.as_str();
+        let node_type = graph.node(ancestor).node_type.as_ref();
         if node_type == "Limit" {
             return true;
         }
@@ -109,12 +109,12 @@ pub(super) fn parameterized(
                 .filter_map(|child| graph.node(child).index_cond.as_deref()),
         );
         conditions.into_iter().any(|condition| {
-            let on_key = key_columns.is_none_or(|columns| {
-                columns
-                    .iter()
-                    .any(|column| words(condition).any(|word| word == column))
-            });
-            on_key && uses_outside_values(condition, alias, has_init_plans)
+            uses_outside_values(condition, alias, has_init_plans)
+                && key_columns.is_none_or(|columns| {
+                    columns
+                        .iter()
+                        .any(|column| words(condition).any(|word| word == column))
+                })
         })
     })
 }
@@ -138,6 +138,10 @@ fn words(expression: &str) -> impl Iterator<Item = &str> {
 fn uses_outside_values(expression: &str, own_alias: &str, dollar_params_vary: bool) -> bool {
     if expression.contains("(InitPlan ") {
         return true;
+    }
+    // Only a `$n` or a qualified column can be a value from outside: most filters have neither.
+    if !expression.bytes().any(|b| b == b'$' || b == b'.') {
+        return false;
     }
     let mut in_string = false;
     let tokens = expression.split(|c: char| {
