@@ -60,10 +60,10 @@ pub fn fingerprint(plan: &AnalyzedPlan, finding: &Finding) -> String {
     let node = NodeId::new(finding.node_id.min(graph.len().saturating_sub(1)));
     let mut shape: Vec<&str> = graph
         .ancestors(node)
-        .map(|id| graph.node(id).node_type.as_str())
+        .map(|id| graph.node(id).node_type.as_ref())
         .collect();
     shape.reverse();
-    shape.push(graph.node(node).node_type.as_str());
+    shape.push(graph.node(node).node_type.as_ref());
     let relation = finding.relation.as_deref().unwrap_or_default();
     let fields = [
         finding.rule.as_str(),

@@ -25,7 +25,7 @@ fn node_types(plans: &[Explain]) -> Vec<Vec<String>> {
             let graph = &explain.graph;
             graph
                 .ids()
-                .map(|id| graph.node(id).node_type.clone())
+                .map(|id| graph.node(id).node_type.to_string())
                 .collect()
         })
         .collect()

@@ -40,7 +40,7 @@ pub fn node_label(node: &PlanNode) -> String {
 
 /// The operator part of the name: strategy and join type folded in as EXPLAIN does.
 fn operator_name(node: &PlanNode) -> String {
-    let node_type = node.node_type.as_str();
+    let node_type = node.node_type.as_ref();
     match node_type {
         "Aggregate" => match node.strategy.as_deref() {
             Some("Sorted") => "GroupAggregate".into(),

@@ -1,5 +1,7 @@
 //! The typed plan node: the fields planlint reasons about, plus every other field kept verbatim.
 
+use std::borrow::Cow;
+
 use serde_json::value::RawValue;
 
 use super::untyped::UntypedFields;
@@ -51,6 +53,61 @@ impl Relationship {
     }
 }
 
+/// The node types of PostgreSQL's EXPLAIN (`explain.c`), sorted for binary search.
+const NODE_TYPES: &[&str] = &[
+    "Aggregate",
+    "Append",
+    "Bitmap Heap Scan",
+    "Bitmap Index Scan",
+    "BitmapAnd",
+    "BitmapOr",
+    "CTE Scan",
+    "Custom Scan",
+    "Foreign Scan",
+    "Function Scan",
+    "Gather",
+    "Gather Merge",
+    "Group",
+    "Hash",
+    "Hash Join",
+    "Incremental Sort",
+    "Index Only Scan",
+    "Index Scan",
+    "Limit",
+    "LockRows",
+    "Materialize",
+    "Memoize",
+    "Merge Append",
+    "Merge Join",
+    "ModifyTable",
+    "Named Tuplestore Scan",
+    "Nested Loop",
+    "ProjectSet",
+    "Recursive Union",
+    "Result",
+    "Sample Scan",
+    "Seq Scan",
+    "SetOp",
+    "Sort",
+    "Subquery Scan",
+    "Table Function Scan",
+    "Tid Range Scan",
+    "Tid Scan",
+    "Unique",
+    "Values Scan",
+    "WindowAgg",
+    "WorkTable Scan",
+];
+
+/// A `"Node Type"` as the node keeps it: PostgreSQL's own types as shared static strings,
+/// anything else (a newer server's, an extension's) as its own copy.
+pub(crate) fn node_type(text: &str) -> Cow<'static, str> {
+    match NODE_TYPES.binary_search(&text) {
+        Ok(index) => Cow::Borrowed(NODE_TYPES[index]),
+        Err(_) => Cow::Owned(text.to_owned()),
+    }
+}
+
 /// Block counts from `EXPLAIN (BUFFERS)`; totals over all loops, as PostgreSQL prints them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Buffers {
@@ -79,8 +136,9 @@ pub struct Buffers {
 /// [`PlanNode::extra`], so nothing is lost and a plan of 100,000 nodes stays small in memory.
 #[derive(Debug, Clone, Default)]
 pub struct PlanNode {
-    /// `"Node Type"`, e.g. `Seq Scan`, `Append`, `Hash Join`.
-    pub node_type: String,
+    /// `"Node Type"`, e.g. `Seq Scan`, `Append`, `Hash Join`: the node types PostgreSQL has
+    /// are shared static strings, so a plan of 100,000 nodes holds no copy of them.
+    pub node_type: Cow<'static, str>,
     /// `"Parent Relationship"`: how this node hangs under its parent (absent on the root).
     pub parent_relationship: Option<Relationship>,
     /// `"Subplan Name"`, e.g. `InitPlan 1 (returns $0)`.
@@ -166,11 +224,28 @@ impl PlanNode {
 
     /// Whether this node is an Append or Merge Append: where partitions and UNION ALL branches meet.
     pub fn is_append(&self) -> bool {
-        matches!(self.node_type.as_str(), "Append" | "Merge Append")
+        matches!(&*self.node_type, "Append" | "Merge Append")
     }
 
     /// Looks up a field that planlint keeps untyped, by EXPLAIN's name for it.
     pub fn extra_field(&self, name: &str) -> Option<&RawValue> {
         self.extra.get(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{node_type, NODE_TYPES};
+    use std::borrow::Cow;
+
+    #[test]
+    fn known_node_types_are_shared_and_others_kept() {
+        assert!(
+            NODE_TYPES.windows(2).all(|pair| pair[0] < pair[1]),
+            "sorted"
+        );
+        assert!(matches!(node_type("Seq Scan"), Cow::Borrowed("Seq Scan")));
+        assert!(matches!(node_type("Hash"), Cow::Borrowed("Hash")));
+        assert!(matches!(node_type("Columnar Scan"), Cow::Owned(ref t) if t == "Columnar Scan"));
     }
 }

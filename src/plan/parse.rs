@@ -15,7 +15,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::value::RawValue;
 
 use super::graph::{NodeId, PlanGraph};
-use super::node::{PlanNode, Relationship};
+use super::node::{node_type, PlanNode, Relationship};
 
 /// Stack kept free before serde descends into a child plan.
 const STACK_RED_ZONE: usize = 128 * 1024;
@@ -342,26 +342,27 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
-/// Reads `"Parent Relationship"` without allocating for the relationships planlint knows.
-struct RelationshipSeed;
+/// Reads a string value through a conversion that needs no `String` of its own (a node type
+/// or a parent relationship planlint knows, for example).
+struct StrWith<F>(F);
 
-impl<'de> DeserializeSeed<'de> for RelationshipSeed {
-    type Value = Relationship;
+impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for StrWith<F> {
+    type Value = T;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Relationship, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for RelationshipSeed {
-    type Value = Relationship;
+impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for StrWith<F> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string")
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Relationship, E> {
-        Ok(Relationship::parse(text))
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        Ok((self.0)(text))
     }
 }
 
@@ -498,10 +499,14 @@ fn read_typed_field<'de, A: MapAccess<'de>>(
         };
     }
     match field {
-        Field::NodeType => typed!(node.node_type),
+        Field::NodeType => {
+            node.node_type = self::field(key, map.next_value_seed(StrWith(node_type)))?;
+        }
         Field::ParentRelationship => {
-            node.parent_relationship =
-                Some(self::field(key, map.next_value_seed(RelationshipSeed))?);
+            node.parent_relationship = Some(self::field(
+                key,
+                map.next_value_seed(StrWith(Relationship::parse)),
+            )?);
         }
         Field::SubplanName => some!(node.subplan_name),
         Field::Strategy => some!(node.strategy),

@@ -53,6 +53,9 @@ impl UntypedFields {
 
     /// Appends a field: `key` as read (unescaped), `value` as the raw JSON text of its value.
     pub(crate) fn push(&mut self, key: &str, value: &str) {
+        // Room for the key, its quotes, the colon, the value and the braces at once: most nodes
+        // have a single untyped field, so growing step by step would cost three allocations.
+        self.object.reserve(key.len() + value.len() + 5);
         if self.object.is_empty() {
             self.object.push('{');
         } else {

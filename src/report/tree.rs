@@ -214,10 +214,11 @@ fn member_groups(
     let mut groups: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
     for &scan in scans {
         let node = graph.node(scan);
-        let mut kind = node.node_type.clone();
-        if node.parallel_aware {
-            kind.insert_str(0, "Parallel ");
-        }
+        let kind = if node.parallel_aware {
+            format!("Parallel {}", node.node_type)
+        } else {
+            node.node_type.to_string()
+        };
         groups.entry(kind).or_default().push(scan);
     }
     groups
