@@ -5,9 +5,14 @@
 # missing and running as root), runs `cargo test` with the live tests pointed at them, and stops
 # them all. Arguments go to `cargo test`.
 #
-# For the tests: PLANLINT_TEST_DATABASE_URL (the primary), PLANLINT_TEST_TLS_DIR,
-# PLANLINT_TEST_REPLICA_URL (the hot standby) and PLANLINT_TEST_PGBOUNCER_URL (PgBouncer; left
-# unset outside CI when pgbouncer cannot be had, and its tests skip; with CI=true that is fatal).
+# For the tests: PLANLINT_TEST_DATABASE_URL (the primary, with pg_stat_statements preloaded when
+# the server has it), PLANLINT_TEST_TLS_DIR, PLANLINT_TEST_REPLICA_URL (the hot standby),
+# PLANLINT_TEST_PGBOUNCER_URL (PgBouncer; left unset outside CI when pgbouncer cannot be had,
+# and its tests skip; with CI=true that is fatal), and a second, disposable server that one test
+# stops mid-batch:
+# PLANLINT_TEST_DISPOSABLE_URL, its data directory PLANLINT_TEST_DISPOSABLE_DATA_DIR,
+# PLANLINT_TEST_PG_CTL (pg_ctl's path) and PLANLINT_TEST_DISPOSABLE_OS_USER (the OS user to run
+# pg_ctl as; empty when not root).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
@@ -45,6 +50,20 @@ replica_stop() {
     replica_dir="" replica_pid="" replica_wrapper=""
 }
 
+# The disposable server: the test may already have stopped it, which is fine.
+disposable_dir="" disposable_pid="" disposable_wrapper=""
+disposable_stop() {
+    if [[ -z $disposable_pid && -n $disposable_dir && -f $disposable_dir/data/postmaster.pid ]]; then
+        disposable_pid=$(head -n 1 "$disposable_dir/data/postmaster.pid" 2>/dev/null || true)
+    fi
+    stop_pid "$disposable_pid" INT   # SIGINT: PostgreSQL's fast shutdown
+    if [[ -n $disposable_wrapper ]]; then wait "$disposable_wrapper" 2>/dev/null || true; fi
+    if [[ -n $disposable_dir && -d $disposable_dir && $disposable_dir == */planlint-pg-disposable.* ]]; then
+        rm -rf -- "$disposable_dir" 2>/dev/null || true
+    fi
+    disposable_dir="" disposable_pid="" disposable_wrapper=""
+}
+
 pgbouncer_dir="" pgbouncer_pid="" pgbouncer_wrapper=""
 pgbouncer_stop() {
     if [[ -z $pgbouncer_pid && -n $pgbouncer_dir && -f $pgbouncer_dir/pgbouncer.pid ]]; then
@@ -58,11 +77,21 @@ pgbouncer_stop() {
 
 # PgBouncer and the standby first: both lean on the primary, and live in its temp dir.
 cleanup() {
+    disposable_stop
     pgbouncer_stop
     replica_stop
     pg_temp_stop
 }
 trap cleanup EXIT
+# pg_stat_statements, so tests can see from the server's side what planlint sent; left out when
+# this PostgreSQL lacks it (a server that cannot load it would not start), and the test that
+# needs it then skips, or fails under CI. The caller's own PLANLINT_PG_EXTRA_OPTS come last and win.
+pg_bin=$(_pg_temp_find_bin) || pg_bin=""   # none yet: pg_temp_start installs postgresql-15, which has it
+if [[ -z $pg_bin || -f $("$pg_bin/pg_config" --pkglibdir 2>/dev/null)/pg_stat_statements.so ]]; then
+    export PLANLINT_PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements ${PLANLINT_PG_EXTRA_OPTS:-}"
+else
+    log "warning: no pg_stat_statements in $pg_bin; the test that counts what planlint sends will skip"
+fi
 pg_temp_start
 psql() { "$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql -f "$here/fixtures-schema.sql" >/dev/null
@@ -224,6 +253,41 @@ else
     export PLANLINT_TEST_PGBOUNCER_URL="host=127.0.0.1 port=$pgbouncer_port user=$PGUSER dbname=postgres sslmode=disable"
 fi
 
+# --- A disposable server, to be stopped mid-batch -----------------------------------------------
+# tests/live_server_stop.rs stops a server while planlint waits on it; the shared one above must
+# survive, so this is a cluster of its own: own temp dir, free port, 127.0.0.1 only, the same
+# unprivileged OS user, small (nothing else connects to it).
+disposable_dir=$(mktemp -d "${TMPDIR:-/tmp}/planlint-pg-disposable.XXXXXX") || fatal "mktemp failed"
+chown --reference="$PLANLINT_PG_DIR" "$disposable_dir"
+chmod 700 "$disposable_dir"
+(cd "$disposable_dir" && _pg_temp_as "$PLANLINT_PG_BIN/initdb" -D "$disposable_dir/data" -U "$PGUSER" \
+    --auth=trust --encoding=UTF8 --locale=C --no-sync >"$disposable_dir/initdb.log" 2>&1) \
+    || { cat "$disposable_dir/initdb.log" >&2; fatal "initdb of the disposable server failed"; }
+disposable_port=$(_pg_temp_free_port) || fatal "no free port for the disposable server"
+(cd "$disposable_dir" && exec </dev/null && _pg_temp_as "$PLANLINT_PG_BIN/postgres" -D "$disposable_dir/data" \
+    -c listen_addresses=127.0.0.1 -c port="$disposable_port" -c unix_socket_directories="$disposable_dir" \
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=10 \
+    -c shared_buffers=16MB -c timezone=UTC -c log_timezone=UTC -c lc_messages=C -c autovacuum=off \
+    >>"$disposable_dir/postgres.log" 2>&1) &
+disposable_wrapper=$!
+disposable_ready=""
+for (( i = 0; i < 300; i++ )); do   # up to ~30 s
+    if "$PLANLINT_PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$disposable_port" -U "$PGUSER" -d postgres; then
+        disposable_ready=1; break
+    fi
+    kill -0 "$disposable_wrapper" 2>/dev/null || break   # postgres died
+    sleep 0.1
+done
+if [[ -z $disposable_ready ]]; then
+    tail -n 20 "$disposable_dir/postgres.log" >&2 || true
+    fatal "the disposable server did not start (log above)"
+fi
+disposable_pid=$(head -n 1 "$disposable_dir/data/postmaster.pid")
+log "disposable server ready on 127.0.0.1:$disposable_port (pid $disposable_pid, dir $disposable_dir)"
+export PLANLINT_TEST_DISPOSABLE_URL="host=127.0.0.1 port=$disposable_port user=$PGUSER dbname=postgres sslmode=disable"
+export PLANLINT_TEST_DISPOSABLE_DATA_DIR=$disposable_dir/data
+export PLANLINT_TEST_PG_CTL=$PLANLINT_PG_BIN/pg_ctl
+export PLANLINT_TEST_DISPOSABLE_OS_USER=${_PG_TEMP_RUNAS:-}
 
 export PLANLINT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE sslmode=disable"
 # shellcheck disable=SC2086  # CARGO_TEST_FLAGS is a list of flags

@@ -399,16 +399,17 @@ fn a_server_gone_mid_query_is_one_line_and_exit_2() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["connection", "connection"], "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line for the loss: {stderr}");
     assert!(
-        stderr
-            .lines()
-            .all(|line| line.starts_with("planlint: error: ")),
+        stderr.starts_with("planlint: error: <argument 1>: "),
         "{stderr}"
     );
+    assert!(stderr.contains("1 more statement not checked"), "{stderr}");
     assert_eq!(
         report["summary"]["failed_inputs"], 2,
-        "the rest of the batch fails on the lost connection: {stderr}"
+        "the rest of the batch is reported as not checked: {stderr}"
     );
+    assert_eq!(report["errors"][1]["source"], "<argument 2>");
 }
 
 #[test]

@@ -62,7 +62,17 @@ pub fn run(args: &CheckArgs) -> u8 {
         },
         Err(error) => {
             let message = format!("catalog facts unavailable, verdicts are not exact: {error}");
-            record_failure(&mut failures, session.target(), "catalog", message);
+            let target = session.target().to_owned();
+            if record_live_failure(
+                &mut failures,
+                &session,
+                &target,
+                "catalog",
+                message,
+                &statements,
+            ) {
+                return finish(&mut [], &failures, &args.report, &settings);
+            }
             None
         }
     };
@@ -74,7 +84,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
     let mut notes = VerifyNotes::default();
-    for statement in &statements {
+    for (position, statement) in statements.iter().enumerate() {
         let checked = match check_statement(&statement.text) {
             Ok(checked) => checked,
             Err(message) => {
@@ -119,7 +129,11 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
             Err((kind, message)) => {
                 let message = format!("{}: {message}", statement.source);
-                record_failure(&mut failures, &statement.source, kind, message);
+                let rest = &statements[position + 1..];
+                let source = &statement.source;
+                if record_live_failure(&mut failures, &session, source, kind, message, rest) {
+                    break;
+                }
             }
         }
     }
@@ -132,6 +146,41 @@ pub fn run(args: &CheckArgs) -> u8 {
         );
     }
     finish(&mut plans, &failures, &args.report, &settings)
+}
+
+/// Records a failure of `source` that came from the server. When it left the connection gone
+/// (the server stopped, or the backend was terminated), the statements of `rest` cannot be
+/// checked: they go in the report as such, and the one line on stderr says how many there are
+/// rather than repeating the loss for each. Returns whether the connection is gone.
+fn record_live_failure(
+    failures: &mut Vec<InputFailure>,
+    session: &Session,
+    source: &str,
+    kind: &str,
+    mut message: String,
+    rest: &[SourcedStatement],
+) -> bool {
+    let lost = session.is_closed();
+    match (lost, rest.len()) {
+        (false, _) | (true, 0) => {}
+        (true, 1) => message.push_str("; the connection is gone: 1 more statement not checked"),
+        (true, more) => message.push_str(&format!(
+            "; the connection is gone: {more} more statements not checked"
+        )),
+    }
+    record_failure(failures, source, kind, message);
+    if lost {
+        failures.extend(rest.iter().map(|statement| InputFailure {
+            source: statement.source.clone(),
+            message: format!(
+                "{}: not checked: the connection to {} was lost at {source}",
+                statement.source,
+                session.target()
+            ),
+            kind: "connection".to_owned(),
+        }));
+    }
+    lost
 }
 
 /// The plans of one statement: generic (or the only) plans, and custom plans when made.

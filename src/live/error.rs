@@ -73,6 +73,7 @@ impl LiveError {
             let hint = match code {
                 "25006" => " (the statement writes, perhaps through a function; --allow-writes runs it in a transaction that is rolled back)",
                 "57014" => " (raise --timeout to wait longer)",
+                "57P01" => " (the server is shutting down, or an administrator ended planlint's session)",
                 _ => "",
             };
             return Self {

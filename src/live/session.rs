@@ -139,6 +139,12 @@ impl Session {
         &self.target
     }
 
+    /// Whether the connection is gone (the server stopped, or the backend was terminated):
+    /// nothing more can be sent through this session.
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Runs EXPLAIN (FORMAT JSON) on one checked statement and returns the plan text.
     ///
     /// A statement with `$n` placeholders is prepared and explained as `EXECUTE` with `values`
