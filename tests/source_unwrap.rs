@@ -612,7 +612,7 @@ fn load_reads_a_file_and_names_it() {
     assert_eq!(node_types(&loaded.plans), plans("raw", &raw()));
     let input = read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
     assert_eq!(input.name, path);
-    assert_eq!(input.text, aligned);
+    assert_eq!(input.text.as_str(), aligned);
     let broken = write(dir.path(), "broken.json", b"[{\"Plan\": }]");
     let error = load(&broken, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
     assert_eq!(
@@ -784,7 +784,10 @@ fn a_byte_order_mark_is_dropped_and_utf16_is_converted() {
     bom.extend_from_slice(raw.as_bytes());
     let path = write(dir.path(), "bom.json", &bom);
     assert_eq!(
-        read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap().text,
+        read_input(&path, DEFAULT_MAX_INPUT_BYTES)
+            .unwrap()
+            .text
+            .as_str(),
         raw
     );
 
@@ -794,6 +797,64 @@ fn a_byte_order_mark_is_dropped_and_utf16_is_converted() {
     let path = write(dir.path(), "utf16.txt", &utf16);
     let loaded = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
     assert_eq!(node_types(&loaded.plans), plans("raw", &raw));
+}
+
+#[test]
+fn a_large_file_is_mapped_and_checked_like_a_small_one() {
+    // Over 1 MiB: read through a memory map instead of a copy.
+    let fixture = "tests/fixtures/plans/events_unpruned_4000.json";
+    let text = fs::read_to_string(fixture).unwrap();
+    assert!(text.len() > 1 << 20);
+    let dir = temp_dir();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(text.as_bytes());
+    let path = write(dir.path(), "large.json", &bom);
+    let input = read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(input.text.as_str(), text, "the BOM is dropped");
+    assert_eq!(input.text.clone(), input.text);
+    let loaded = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(
+        node_types(&loaded.plans),
+        node_types(&load_str("x", &text).unwrap())
+    );
+
+    let at = text.len() - 100;
+    let mut nul = text.clone().into_bytes();
+    nul[at] = 0;
+    let path = write(dir.path(), "nul.json", &nul);
+    let error = read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Binary);
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("NUL byte at byte offset {at}")),
+        "{error}"
+    );
+    let mut invalid = text.clone().into_bytes();
+    invalid[at] = 0xFF;
+    let path = write(dir.path(), "invalid.json", &invalid);
+    let error = read_input(&path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("invalid UTF-8 at byte offset {at}")),
+        "{error}"
+    );
+    let mut utf16 = vec![0xFE, 0xFF];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    let path = write(dir.path(), "utf16.json", &utf16);
+    assert_eq!(
+        read_input(&path, DEFAULT_MAX_INPUT_BYTES)
+            .unwrap()
+            .text
+            .as_str(),
+        text
+    );
+    let error = read_input(&path, 1 << 20).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::TooLarge);
+    let blank = write(dir.path(), "blank.json", &vec![b' '; 2 << 20]);
+    let error = read_input(&blank, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
+    assert_eq!(error.kind(), InputErrorKind::Empty);
 }
 
 #[test]

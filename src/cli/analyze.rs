@@ -131,7 +131,7 @@ fn plan_files(
 /// The statements of the `--query` file.
 fn read_queries(path: &str, max_bytes: u64) -> Result<Vec<String>, String> {
     let input = read_input(path, max_bytes).map_err(|error| format!("query {error}"))?;
-    let statements: Vec<String> = split_statements(&input.text)
+    let statements: Vec<String> = split_statements(input.text.as_str())
         .into_iter()
         .map(|s| s.text)
         .collect();
@@ -143,7 +143,7 @@ fn read_queries(path: &str, max_bytes: u64) -> Result<Vec<String>, String> {
 
 fn read_catalog(path: &str, max_bytes: u64) -> Result<Catalog, String> {
     let input = read_input(path, max_bytes).map_err(|error| format!("catalog {error}"))?;
-    Catalog::from_json(&input.name, &input.text).map_err(|error| format!("catalog {error}"))
+    Catalog::from_json(&input.name, input.text.as_str()).map_err(|error| format!("catalog {error}"))
 }
 
 /// The `kind` of an input error in the JSON report.

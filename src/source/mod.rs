@@ -7,10 +7,12 @@
 
 mod error;
 mod read;
+mod text;
 mod unwrap;
 
 pub use error::{InputError, InputErrorKind};
 pub use read::{read_input, Input, DEFAULT_MAX_INPUT_BYTES};
+pub use text::Text;
 pub use unwrap::{unwrap, Layout, Unwrapped};
 
 use crate::plan::{parse_plans, Explain, ParseError};
@@ -28,7 +30,7 @@ pub struct Loaded {
 /// parses the plans in it.
 pub fn load(path: &str, max_bytes: u64) -> Result<Loaded, InputError> {
     let input = read_input(path, max_bytes)?;
-    let plans = load_str(&input.name, &input.text)?;
+    let plans = load_str(&input.name, input.text.as_str())?;
     Ok(Loaded {
         name: input.name,
         plans,

@@ -4,6 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 
 use super::error::{InputError, InputErrorKind};
+use super::text::{self, Text, MAP_AT_BYTES};
 
 /// The default largest input planlint reads: 512 MiB.
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
@@ -20,7 +21,7 @@ pub struct Input {
     /// The path as given, or `<stdin>`.
     pub name: String,
     /// The whole text, without a byte order mark (UTF-16 input is converted to UTF-8).
-    pub text: String,
+    pub text: Text,
 }
 
 /// Reads the file at `path`, or standard input when `path` is `-`.
@@ -31,10 +32,9 @@ pub struct Input {
 /// or invalid UTF-8, with its byte offset). A UTF-8 byte order mark is dropped, and UTF-16 with
 /// a byte order mark (what Windows PowerShell redirections write) is converted.
 pub fn read_input(path: &str, max_bytes: u64) -> Result<Input, InputError> {
-    let (name, bytes) = if path == "-" {
-        let bytes = read_capped(io::stdin().lock(), max_bytes, 0)
-            .map_err(|error| io_error(STDIN_NAME, &error))?;
-        (STDIN_NAME, bytes)
+    let (name, text) = if path == "-" {
+        let text = read_text(STDIN_NAME, io::stdin().lock(), max_bytes, 0)?;
+        (STDIN_NAME, text)
     } else {
         let metadata = fs::metadata(path).map_err(|error| io_error(path, &error))?;
         if metadata.is_dir() {
@@ -53,21 +53,39 @@ pub fn read_input(path: &str, max_bytes: u64) -> Result<Input, InputError> {
             0
         };
         let file = File::open(path).map_err(|error| io_error(path, &error))?;
-        let bytes =
-            read_capped(file, max_bytes, size_hint).map_err(|error| io_error(path, &error))?;
-        (path, bytes)
+        let text = if metadata.is_file() && size_hint >= MAP_AT_BYTES {
+            map_text(path, &file)?
+        } else {
+            read_text(path, file, max_bytes, size_hint)?
+        };
+        (path, text)
     };
-    if u64::try_from(bytes.len()).map_or(true, |len| len > max_bytes) {
-        return Err(too_large(name, None, max_bytes));
-    }
-    let text = decode(name, bytes)?;
-    if text.trim().is_empty() {
-        return Err(empty(name));
-    }
     Ok(Input {
         name: name.to_owned(),
         text,
     })
+}
+
+/// A large file's text, mapped rather than copied into memory.
+fn map_text(name: &str, file: &File) -> Result<Text, InputError> {
+    let map = text::map(file).map_err(|error| io_error(name, &error))?;
+    if utf16_bom(&map) {
+        return not_blank(name, decode_utf16_bom(name, &map)?).map(Text::from);
+    }
+    let text = check_utf8(name, &map)?;
+    if text.trim().is_empty() {
+        return Err(empty(name));
+    }
+    let start = map.len() - text.len();
+    Ok(Text::mapped(map, start))
+}
+
+/// Refuses text that is empty or only whitespace.
+fn not_blank(name: &str, text: String) -> Result<String, InputError> {
+    if text.trim().is_empty() {
+        return Err(empty(name));
+    }
+    Ok(text)
 }
 
 /// The error for input that is empty or only whitespace.
@@ -77,6 +95,21 @@ pub(crate) fn empty(name: &str) -> InputError {
         InputErrorKind::Empty,
         &format!("empty input: {EXPECTED}"),
     )
+}
+
+/// Reads and decodes text of at most `max_bytes` bytes.
+fn read_text(
+    name: &str,
+    reader: impl Read,
+    max_bytes: u64,
+    size_hint: u64,
+) -> Result<Text, InputError> {
+    let bytes =
+        read_capped(reader, max_bytes, size_hint).map_err(|error| io_error(name, &error))?;
+    if u64::try_from(bytes.len()).map_or(true, |len| len > max_bytes) {
+        return Err(too_large(name, None, max_bytes));
+    }
+    not_blank(name, decode(name, bytes)?).map(Text::from)
 }
 
 /// Reads at most `max_bytes + 1` bytes, so that input over the limit is noticed without
@@ -91,39 +124,59 @@ fn read_capped(reader: impl Read, max_bytes: u64, size_hint: u64) -> io::Result<
 }
 
 /// Turns the bytes read into text: UTF-8 (without a BOM), or UTF-16 with a BOM.
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
-    let mut text = match bytes.as_slice() {
-        [0xFF, 0xFE, ..] => no_nul(name, decode_utf16(name, &bytes[2..], u16::from_le_bytes)?)?,
-        [0xFE, 0xFF, ..] => no_nul(name, decode_utf16(name, &bytes[2..], u16::from_be_bytes)?)?,
-        _ => {
-            if bytes.contains(&0) {
-                let offset = bytes.iter().position(|&b| b == 0).unwrap_or(0);
-                return Err(binary(name, &format!("NUL byte at byte offset {offset}")));
-            }
-            String::from_utf8(bytes).map_err(|error| {
-                let offset = error.utf8_error().valid_up_to();
-                binary(
-                    name,
-                    &format!("invalid UTF-8 at byte offset {offset} (save the plan as UTF-8 text)"),
-                )
-            })?
-        }
+fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, InputError> {
+    if utf16_bom(&bytes) {
+        return decode_utf16_bom(name, &bytes);
+    }
+    let start = bytes.len() - check_utf8(name, &bytes)?.len();
+    bytes.drain(..start);
+    String::from_utf8(bytes)
+        .map_err(|error| invalid_utf8(name, start + error.utf8_error().valid_up_to()))
+}
+
+/// Whether the bytes start with a UTF-16 byte order mark, little or big endian.
+fn utf16_bom(bytes: &[u8]) -> bool {
+    matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
+}
+
+/// Checks that the bytes are UTF-8 without NUL, and returns the text after the UTF-8 byte
+/// order mark, if there is one.
+fn check_utf8<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, InputError> {
+    // `contains` on bytes is memchr: one fast pass, and the slow search only on failure.
+    if bytes.contains(&0) {
+        let offset = bytes.iter().position(|&b| b == 0).unwrap_or(0);
+        return Err(binary(name, &format!("NUL byte at byte offset {offset}")));
+    }
+    let text =
+        std::str::from_utf8(bytes).map_err(|error| invalid_utf8(name, error.valid_up_to()))?;
+    Ok(text.strip_prefix('\u{FEFF}').unwrap_or(text))
+}
+
+/// The error for bytes that are not UTF-8 from `offset` on.
+fn invalid_utf8(name: &str, offset: usize) -> InputError {
+    binary(
+        name,
+        &format!("invalid UTF-8 at byte offset {offset} (save the plan as UTF-8 text)"),
+    )
+}
+
+/// Decodes UTF-16 text that starts with its byte order mark.
+fn decode_utf16_bom(name: &str, bytes: &[u8]) -> Result<String, InputError> {
+    let mut text = match bytes {
+        [0xFF, 0xFE, rest @ ..] => decode_utf16(name, rest, u16::from_le_bytes)?,
+        [_, _, rest @ ..] => decode_utf16(name, rest, u16::from_be_bytes)?,
+        _ => String::new(),
     };
+    if let Some(offset) = text.bytes().position(|b| b == 0) {
+        return Err(binary(
+            name,
+            &format!("NUL character at byte offset {offset}"),
+        ));
+    }
     if text.starts_with('\u{FEFF}') {
         text.drain(..'\u{FEFF}'.len_utf8());
     }
     Ok(text)
-}
-
-/// Refuses decoded UTF-16 text that holds a NUL character.
-fn no_nul(name: &str, text: String) -> Result<String, InputError> {
-    match text.bytes().position(|b| b == 0) {
-        Some(offset) => Err(binary(
-            name,
-            &format!("NUL character at byte offset {offset}"),
-        )),
-        None => Ok(text),
-    }
 }
 
 /// Decodes UTF-16 code units read with `unit` from pairs of bytes.
