@@ -100,7 +100,7 @@ pub(super) fn parameterized(
         let mut conditions: Vec<&str> = [&node.index_cond, &node.filter, &node.recheck_cond]
             .into_iter()
             .flatten()
-            .map(String::as_str)
+            .map(AsRef::as_ref)
             .collect();
         conditions.extend(
             graph

@@ -233,7 +233,7 @@ fn group_members<'c>(
                     stem.to_owned(),
                     Group {
                         parent: stem.to_owned(),
-                        parent_schema: node.schema.clone(),
+                        parent_schema: node.schema.as_deref().map(str::to_owned),
                         source: ParentSource::AliasConvention,
                         root: None,
                         members: vec![member],
@@ -276,7 +276,11 @@ fn group_by_name_stem(graph: &PlanGraph, members: Vec<Member>, groups: &mut Vec<
     } else if distinct.len() >= 2 {
         groups.push(Group {
             parent: stem,
-            parent_schema: graph.node(members[0].scan).schema.clone(),
+            parent_schema: graph
+                .node(members[0].scan)
+                .schema
+                .as_deref()
+                .map(str::to_owned),
             source: ParentSource::NameStem,
             root: None,
             members,
@@ -330,7 +334,7 @@ fn lone_survivor<'c>(
         .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1);
     is_child_name.then(|| Group {
         parent: alias.to_owned(),
-        parent_schema: node.schema.clone(),
+        parent_schema: node.schema.as_deref().map(str::to_owned),
         source: ParentSource::AliasConvention,
         root: None,
         members: vec![member],

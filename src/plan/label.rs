@@ -49,7 +49,7 @@ fn operator_name(node: &PlanNode) -> String {
             _ => "Aggregate".into(),
         },
         "SetOp" if node.strategy.as_deref() == Some("Hashed") => "HashSetOp".into(),
-        "ModifyTable" => node.operation.clone().unwrap_or_else(|| node_type.into()),
+        "ModifyTable" => node.operation.as_deref().unwrap_or(node_type).to_owned(),
         "Nested Loop" | "Hash Join" | "Merge Join" => {
             join_name(node_type, node.join_type.as_deref())
         }

@@ -142,29 +142,29 @@ pub struct PlanNode {
     /// `"Parent Relationship"`: how this node hangs under its parent (absent on the root).
     pub parent_relationship: Option<Relationship>,
     /// `"Subplan Name"`, e.g. `InitPlan 1 (returns $0)`.
-    pub subplan_name: Option<String>,
+    pub subplan_name: Option<Box<str>>,
     /// `"Strategy"` of an Aggregate or SetOp (`Plain`, `Sorted`, `Hashed`, `Mixed`).
-    pub strategy: Option<String>,
+    pub strategy: Option<Box<str>>,
     /// `"Partial Mode"` of a parallel Aggregate (`Partial`, `Finalize`, `Simple`).
-    pub partial_mode: Option<String>,
+    pub partial_mode: Option<Box<str>>,
     /// `"Operation"` of a ModifyTable (`Insert`, `Update`, `Delete`, `Merge`).
-    pub operation: Option<String>,
+    pub operation: Option<Box<str>>,
     /// `"Parallel Aware"`: true for Parallel Seq Scan, Parallel Append, and the like.
     pub parallel_aware: bool,
     /// `"Relation Name"`: the table (for partitions, the leaf partition) a scan reads.
-    pub relation_name: Option<String>,
+    pub relation_name: Option<Box<str>>,
     /// `"Schema"`: printed by VERBOSE plans.
-    pub schema: Option<String>,
+    pub schema: Option<Box<str>>,
     /// `"Alias"`: the name the query (or the planner, for partitions) gave the relation.
-    pub alias: Option<String>,
+    pub alias: Option<Box<str>>,
     /// `"Index Name"` of an index or index-only scan.
-    pub index_name: Option<String>,
+    pub index_name: Option<Box<str>>,
     /// `"CTE Name"` of a CTE scan.
-    pub cte_name: Option<String>,
+    pub cte_name: Option<Box<str>>,
     /// `"Function Name"` of a function scan.
-    pub function_name: Option<String>,
+    pub function_name: Option<Box<str>>,
     /// `"Join Type"` (`Inner`, `Left`, `Semi`, `Anti`, ...).
-    pub join_type: Option<String>,
+    pub join_type: Option<Box<str>>,
     /// `"Startup Cost"` estimate.
     pub startup_cost: Option<f64>,
     /// `"Total Cost"` estimate.
@@ -182,19 +182,19 @@ pub struct PlanNode {
     /// `"Workers Planned"` of a Gather or Gather Merge.
     pub workers_planned: Option<u64>,
     /// `"Filter"`: the condition applied to each row the node produces.
-    pub filter: Option<String>,
+    pub filter: Option<Box<str>>,
     /// `"Index Cond"`.
-    pub index_cond: Option<String>,
+    pub index_cond: Option<Box<str>>,
     /// `"Recheck Cond"` of a bitmap heap scan.
-    pub recheck_cond: Option<String>,
+    pub recheck_cond: Option<Box<str>>,
     /// `"Hash Cond"` of a hash join.
-    pub hash_cond: Option<String>,
+    pub hash_cond: Option<Box<str>>,
     /// `"Merge Cond"` of a merge join.
-    pub merge_cond: Option<String>,
+    pub merge_cond: Option<Box<str>>,
     /// `"Join Filter"`.
-    pub join_filter: Option<String>,
+    pub join_filter: Option<Box<str>>,
     /// `"One-Time Filter"` of a Result; `false` when every partition was pruned.
-    pub one_time_filter: Option<String>,
+    pub one_time_filter: Option<Box<str>>,
     /// `"Rows Removed by Filter"`, per loop (ANALYZE).
     pub rows_removed_by_filter: Option<f64>,
     /// `"Subplans Removed"` of an Append or Merge Append: children pruned at executor start-up.

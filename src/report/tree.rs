@@ -227,15 +227,15 @@ fn member_groups(
             let first = graph
                 .node(nodes[0])
                 .relation_name
-                .clone()
+                .as_deref()
                 .unwrap_or_default();
             let last = graph
                 .node(nodes[nodes.len() - 1])
                 .relation_name
-                .clone()
+                .as_deref()
                 .unwrap_or_default();
             let names = if nodes.len() == 1 {
-                first
+                first.to_owned()
             } else {
                 format!("{first} … {last} ×{}", nodes.len())
             };

@@ -191,7 +191,7 @@ fn plan_tree(graph: &PlanGraph, site: &ScanSite) -> Vec<TableRef> {
             .filter(|name| seen.insert(*name))
         {
             tables.push(TableRef {
-                schema: node.schema.clone(),
+                schema: node.schema.as_deref().map(str::to_owned),
                 name: name.to_owned(),
                 parent: Some(0),
                 partitioned: false,

@@ -96,8 +96,8 @@ pub fn scan_sites(
             continue;
         }
         let relation = (
-            node.relation_name.clone().unwrap_or_default(),
-            node.schema.clone(),
+            node.relation_name.as_deref().unwrap_or_default().to_owned(),
+            node.schema.as_deref().map(str::to_owned),
         );
         sites.push(site(graph, catalog, id, relation, None, vec![id]));
     }

@@ -232,7 +232,7 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
         let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
             .into_iter()
             .flatten()
-            .map(String::as_str)
+            .map(AsRef::as_ref)
             .collect();
         diagnose_filters(&filters, &facts)
     })
