@@ -19,6 +19,13 @@ pub struct PlanGraph {
 }
 
 impl PlanGraph {
+    /// An empty graph with room for `nodes` nodes (and the edges between them).
+    pub(crate) fn with_capacity(nodes: usize) -> Self {
+        Self {
+            graph: DiGraph::with_capacity(nodes, nodes.saturating_sub(1)),
+        }
+    }
+
     /// Adds an empty node, to be filled in with [`PlanGraph::node_mut`], and returns its id.
     /// The parser adds nodes in pre-order, which is what makes ids pre-order indexes.
     pub(crate) fn add_node(&mut self) -> NodeId {

@@ -77,17 +77,26 @@ impl From<serde_json::Error> for ParseError {
     }
 }
 
+/// The fewest bytes of JSON a plan node takes, give or take: the first plan's graph is sized
+/// from the text by it. Growing a 100,000-node graph step by step would copy it each time,
+/// and the copies would be the peak of planlint's memory; reserving too much costs only
+/// address space, which is never touched.
+const MIN_BYTES_PER_NODE: usize = 256;
+
 /// Parses every plan in `text`: an EXPLAIN result array, a bare `{"Plan": ...}` object, or
 /// several of either one after another.
 pub fn parse_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     deserializer.disable_recursion_limit();
     let mut plans = Vec::new();
-    let mut stream = deserializer.into_iter::<Document>();
-    for document in &mut stream {
-        match document? {
-            Document(mut explains) => plans.append(&mut explains),
+    let mut node_hint = text.len() / MIN_BYTES_PER_NODE;
+    // `end` succeeds once only whitespace is left; otherwise another document follows.
+    while deserializer.end().is_err() {
+        DocumentSeed {
+            plans: &mut plans,
+            node_hint: &mut node_hint,
         }
+        .deserialize(&mut deserializer)?;
     }
     if plans.is_empty() {
         return Err(ParseError {
@@ -101,43 +110,53 @@ pub fn parse_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
     Ok(plans)
 }
 
-/// One JSON value of the input: an array of EXPLAIN objects, or one of them.
-struct Document(Vec<Explain>);
+/// Reads one JSON value of the input, an array of EXPLAIN objects or one of them, into `plans`.
+struct DocumentSeed<'a> {
+    plans: &'a mut Vec<Explain>,
+    /// Nodes to reserve room for in the next plan's graph (taken by the first plan).
+    node_hint: &'a mut usize,
+}
 
-impl<'de> de::Deserialize<'de> for Document {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(DocumentVisitor)
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct DocumentVisitor;
-
-impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = Document;
+impl<'de> Visitor<'de> for DocumentSeed<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an EXPLAIN (FORMAT JSON) result: an array of objects with a \"Plan\"")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Document, A::Error> {
-        let mut explains = Vec::new();
-        while let Some(explain) = seq.next_element_seed(ExplainVisitor)? {
-            explains.push(explain);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(explain) = seq.next_element_seed(ExplainVisitor {
+            node_hint: &mut *self.node_hint,
+        })? {
+            self.plans.push(explain);
         }
-        Ok(Document(explains))
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Document, A::Error> {
-        ExplainVisitor
-            .visit_map(map)
-            .map(|explain| Document(vec![explain]))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let explain = ExplainVisitor {
+            node_hint: self.node_hint,
+        }
+        .visit_map(map)?;
+        self.plans.push(explain);
+        Ok(())
     }
 }
 
 /// Reads one `{"Plan": ..., "Planning Time": ...}` object.
-struct ExplainVisitor;
+struct ExplainVisitor<'a> {
+    node_hint: &'a mut usize,
+}
 
-impl<'de> DeserializeSeed<'de> for ExplainVisitor {
+impl<'de> DeserializeSeed<'de> for ExplainVisitor<'_> {
     type Value = Explain;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Explain, D::Error> {
@@ -145,7 +164,7 @@ impl<'de> DeserializeSeed<'de> for ExplainVisitor {
     }
 }
 
-impl<'de> Visitor<'de> for ExplainVisitor {
+impl<'de> Visitor<'de> for ExplainVisitor<'_> {
     type Value = Explain;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -166,7 +185,7 @@ impl<'de> Visitor<'de> for ExplainVisitor {
             match key.as_str() {
                 "Plan" => {
                     // A repeated "Plan" replaces the first, as in any JSON object.
-                    explain.graph = PlanGraph::default();
+                    explain.graph = PlanGraph::with_capacity(std::mem::take(self.node_hint));
                     map.next_value_seed(NodeSeed {
                         graph: &mut explain.graph,
                         parent: None,
