@@ -101,6 +101,10 @@ fn peak_of(command: &Command) -> u64 {
 
 /// `--peak-of PROGRAM ARGS...`: runs the program and prints its peak resident memory in bytes.
 fn report_peak(program: &str, args: Vec<String>) {
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its resource usage"
+    )]
     let child = Command::new(program)
         .args(args)
         .stdout(Stdio::null())

@@ -1,5 +1,7 @@
 //! Runs the whole analysis of one plan: partition roll-ups, table accesses, rules.
 
+use std::cell::OnceCell;
+
 use crate::catalog::Catalog;
 use crate::partitions::{partition_scans, PartitionScan};
 use crate::plan::Explain;
@@ -97,6 +99,7 @@ fn analyze_with(
         sites: &sites,
         literal_partitions,
         query,
+        parsed_query: OnceCell::new(),
     };
     let findings = run_rules(&context, config);
     Analysis {

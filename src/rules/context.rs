@@ -6,7 +6,9 @@ use super::sites::ScanSite;
 use crate::catalog::Catalog;
 use crate::partitions::PartitionScan;
 use crate::plan::{Explain, NodeId, PlanGraph};
-use crate::sql::pruning::Diagnosis;
+use crate::sql::pruning::{parse_query, Diagnosis};
+use sqlparser::ast::Statement;
+use std::cell::OnceCell;
 
 /// Everything the rules read about one plan, computed once and shared by all rules.
 pub struct Context<'a> {
@@ -26,6 +28,17 @@ pub struct Context<'a> {
     /// The statement the plan is of, when known (live mode, `--query`, auto_explain's
     /// "Query Text").
     pub query: Option<&'a str>,
+    /// The statement parsed, once, by the first rule that asks ([`Context::statements`]).
+    pub(crate) parsed_query: OnceCell<Option<Vec<Statement>>>,
+}
+
+impl Context<'_> {
+    /// The statement the plan is of, parsed: `None` without a query, or when it does not parse.
+    pub fn statements(&self) -> Option<&[Statement]> {
+        self.parsed_query
+            .get_or_init(|| self.query.and_then(parse_query))
+            .as_deref()
+    }
 }
 
 /// A finding before the engine stamps it with the rule and the node path.

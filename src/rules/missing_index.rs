@@ -182,7 +182,7 @@ fn plan_tree(graph: &PlanGraph, site: &ScanSite) -> Vec<TableRef> {
         parent: None,
         partitioned: true,
     }];
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     for &id in &site.scans {
         let node = graph.node(id);
         if let Some(name) = node

@@ -6,7 +6,8 @@ use super::finding::Severity;
 use super::settings::RuleSettings;
 use crate::partitions::{PartitionScan, PruningPhase};
 use crate::sql::pruning::{
-    diagnose_filters, diagnose_query, pruning_disabled, sentence, CauseKind, Diagnosis, KeyFacts,
+    diagnose_filters, diagnose_statements, pruning_disabled, sentence, CauseKind, Diagnosis,
+    KeyFacts,
 };
 
 /// Flags partitioned-table scans where no phase pruned anything.
@@ -225,8 +226,8 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
         type_name,
     };
     let from_query = context
-        .query
-        .and_then(|query| diagnose_query(query, &scan.parent, &facts));
+        .statements()
+        .and_then(|statements| diagnose_statements(statements, &scan.parent, &facts));
     from_query.or_else(|| {
         let first = context.graph.node(*scan.scans.first()?);
         let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]

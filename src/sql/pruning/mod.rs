@@ -6,7 +6,7 @@ mod locate;
 mod rewrite;
 
 use serde::Serialize;
-use sqlparser::ast::Expr;
+use sqlparser::ast::{Expr, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
@@ -85,17 +85,30 @@ pub struct Diagnosis {
 /// Diagnoses from the query text: the predicates on `table`'s key in every SELECT that reads it.
 /// `None` when the text does not parse or does not read the table.
 pub fn diagnose_query(sql: &str, table: &str, key: &KeyFacts) -> Option<Diagnosis> {
-    let statements = Parser::new(&PostgreSqlDialect {})
+    diagnose_statements(&parse_query(sql)?, table, key)
+}
+
+/// Parses a query for [`diagnose_statements`]; `None` when it does not parse.
+pub fn parse_query(sql: &str) -> Option<Vec<Statement>> {
+    Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
         .and_then(|mut parser| parser.parse_statements())
-        .ok()?;
+        .ok()
+}
+
+/// [`diagnose_query`] on a query parsed once for every table it is asked about.
+pub fn diagnose_statements(
+    statements: &[Statement],
+    table: &str,
+    key: &KeyFacts,
+) -> Option<Diagnosis> {
     let statement = statements
-        .into_iter()
+        .iter()
         .find(|statement| !table_reads(statement, table).is_empty())?;
     let mut worst: Option<(CauseKind, String, Expr, String)> = None;
     let mut any_key_predicate = false;
-    for read in table_reads(&statement, table) {
+    for read in table_reads(statement, table) {
         for conjunct in &read.conjuncts {
             match judge(conjunct, key, Some(&read.reference)) {
                 Verdict::Unrelated => {}
@@ -133,7 +146,7 @@ pub fn diagnose_query(sql: &str, table: &str, key: &KeyFacts) -> Option<Diagnosi
                 "; the rewrite is equivalent with a caveat: {caveat}"
             ));
         }
-        replace_in_statement(&statement, &conjunct, &rewrite.expr)
+        replace_in_statement(statement, &conjunct, &rewrite.expr)
     });
     Some(Diagnosis {
         kind,
