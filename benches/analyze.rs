@@ -27,6 +27,8 @@ const PLAIN: &[&str] = &[
     "tests/fixtures/plans/events_unpruned_4000.json",
     "target/large-plans/events_union_25.json",
 ];
+/// A one-page plan, for the cost of starting planlint.
+const SMALL: &str = "examples/orders-by-customer.json";
 /// The same queries under EXPLAIN ANALYZE.
 const ANALYZED: &[&str] = &[
     "tests/fixtures/plans/events_unpruned_4000.analyze.json",
@@ -244,4 +246,32 @@ fn main() {
     if missing {
         println!("(the 100,000-node plans are missing: run scripts/capture-large-plans.sh)");
     }
+    start_up();
+}
+
+/// A small plan costs little more than starting a process: what a CI run over hundreds of
+/// files pays per file.
+fn start_up() {
+    const RUNS: usize = 21;
+    let small = Path::new(SMALL);
+    let time = |args: &[&str]| {
+        let times = (0..RUNS)
+            .map(|_| run(Command::new(env!("CARGO_BIN_EXE_planlint")).args(args)))
+            .collect();
+        median(times)
+    };
+    let version = time(&["--version"]);
+    let plan = time(&[
+        "analyze",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        small.to_str().unwrap(),
+    ]);
+    println!(
+        "start-up: {SMALL} in {:.1} ms per process (planlint --version: {:.1} ms)",
+        ms(plan),
+        ms(version)
+    );
 }
