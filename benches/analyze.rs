@@ -171,7 +171,7 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
-/// Microseconds per plan node.
+/// Microseconds per plan node (or per plan).
 fn per_node(duration: Duration, nodes: usize) -> f64 {
     duration.as_secs_f64() * 1e6 / nodes.max(1) as f64
 }
@@ -247,6 +247,29 @@ fn main() {
         println!("(the 100,000-node plans are missing: run scripts/capture-large-plans.sh)");
     }
     start_up();
+    many_plans();
+}
+
+/// A file of many small plans (a log of EXPLAIN results) costs the same per plan however many
+/// there are: 1,000 and 10,000 copies of the one-page plan, one after another.
+fn many_plans() {
+    let plan = std::fs::read_to_string(SMALL).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut per_plan = Vec::new();
+    for copies in [1_000, 10_000] {
+        let path = dir.path().join(format!("{copies}.json"));
+        std::fs::write(&path, plan.trim().repeat(copies)).unwrap();
+        let times = (0..ROUNDS).map(|_| run(&mut planlint(&path))).collect();
+        let time = median(times);
+        per_plan.push(per_node(time, copies));
+        println!("many plans: {copies} in one file in {:.1} ms", ms(time));
+    }
+    println!(
+        "  per plan: {:.1} -> {:.1} us ({:.2}x)",
+        per_plan[0],
+        per_plan[1],
+        per_plan[1] / per_plan[0]
+    );
 }
 
 /// A small plan costs little more than starting a process: what a CI run over hundreds of

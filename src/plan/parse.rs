@@ -86,17 +86,20 @@ const MIN_BYTES_PER_NODE: usize = 256;
 /// Parses every plan in `text`: an EXPLAIN result array, a bare `{"Plan": ...}` object, or
 /// several of either one after another.
 pub fn parse_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    deserializer.disable_recursion_limit();
     let mut plans = Vec::new();
-    let mut node_hint = text.len() / MIN_BYTES_PER_NODE;
-    // `end` succeeds once only whitespace is left; otherwise another document follows.
-    while deserializer.end().is_err() {
+    if !text.trim_matches(JSON_WHITESPACE).is_empty() {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        deserializer.disable_recursion_limit();
+        // The first document with the size hint; any others (a file of several EXPLAIN
+        // results) from the stream, which finds where each ends without an error's cost.
         DocumentSeed {
             plans: &mut plans,
-            node_hint: &mut node_hint,
+            node_hint: &mut (text.len() / MIN_BYTES_PER_NODE),
         }
         .deserialize(&mut deserializer)?;
+        for document in deserializer.into_iter::<Document>() {
+            plans.append(&mut document?.0);
+        }
     }
     if plans.is_empty() {
         return Err(ParseError {
@@ -108,6 +111,24 @@ pub fn parse_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
         });
     }
     Ok(plans)
+}
+
+/// The characters JSON allows between values.
+const JSON_WHITESPACE: &[char] = &[' ', '\t', '\n', '\r'];
+
+/// A JSON value of the input after the first: its plans, read without a size hint.
+struct Document(Vec<Explain>);
+
+impl<'de> de::Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut plans = Vec::new();
+        DocumentSeed {
+            plans: &mut plans,
+            node_hint: &mut 0,
+        }
+        .deserialize(deserializer)?;
+        Ok(Self(plans))
+    }
 }
 
 /// Reads one JSON value of the input, an array of EXPLAIN objects or one of them, into `plans`.
