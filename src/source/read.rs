@@ -54,7 +54,7 @@ pub fn read_input(path: &str, max_bytes: u64) -> Result<Input, InputError> {
         };
         let file = File::open(path).map_err(|error| io_error(path, &error))?;
         let text = if metadata.is_file() && size_hint >= MAP_AT_BYTES {
-            map_text(path, &file)?
+            map_text(path, &file, max_bytes)?
         } else {
             read_text(path, file, max_bytes, size_hint)?
         };
@@ -67,8 +67,12 @@ pub fn read_input(path: &str, max_bytes: u64) -> Result<Input, InputError> {
 }
 
 /// A large file's text, mapped rather than copied into memory.
-fn map_text(name: &str, file: &File) -> Result<Text, InputError> {
+fn map_text(name: &str, file: &File, max_bytes: u64) -> Result<Text, InputError> {
     let map = text::map(file).map_err(|error| io_error(name, &error))?;
+    // The file may have grown since its size was checked.
+    if u64::try_from(map.len()).map_or(true, |len| len > max_bytes) {
+        return Err(too_large(name, None, max_bytes));
+    }
     if utf16_bom(&map) {
         return not_blank(name, decode_utf16_bom(name, &map)?).map(Text::from);
     }
