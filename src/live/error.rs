@@ -2,6 +2,7 @@
 //! never a password (planlint never puts it in a message, and the server never sends it).
 
 use std::fmt;
+use std::time::Duration;
 
 /// What kind of failure, for the report and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,7 +13,7 @@ pub enum LiveErrorKind {
     Connect,
     /// The statement ran past `statement_timeout` or `lock_timeout`.
     Timeout,
-    /// The connection broke while a statement ran.
+    /// The connection broke while a statement ran, or the server stopped answering.
     Lost,
     /// The server refused for lack of a privilege.
     Permission,
@@ -45,6 +46,28 @@ impl LiveError {
             kind: LiveErrorKind::Connect,
             message: format!(
                 "{target}: no answer from the server within connect_timeout ({connect_timeout} s); is it a PostgreSQL server?"
+            ),
+        }
+    }
+
+    /// A server that did not answer a round trip within `limit` (the statement timeout it
+    /// enforces itself, for each statement that may run that long) plus `grace`: planlint gave
+    /// the connection up.
+    pub fn stopped_answering(target: &str, limit: Duration, grace: Duration) -> Self {
+        Self {
+            kind: LiveErrorKind::Lost,
+            message: format!(
+                "{target}: no answer from the server within {limit:?} + {grace:?} (statement_timeout is the server's; the server or the network stopped answering)"
+            ),
+        }
+    }
+
+    /// A session whose connection was given up earlier, when the server stopped answering.
+    pub fn given_up(target: &str) -> Self {
+        Self {
+            kind: LiveErrorKind::Lost,
+            message: format!(
+                "{target}: the connection was given up when the server stopped answering"
             ),
         }
     }

@@ -1,8 +1,10 @@
 //! One connection to a live server and the only statements planlint sends through it: every
 //! EXPLAIN runs inside its own transaction, READ ONLY unless writes were allowed, with local
-//! statement and lock timeouts, and is always rolled back.
+//! statement and lock timeouts, and is always rolled back. The server enforces those timeouts,
+//! so planlint waits for each answer against a deadline of its own too.
 
 use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use postgres::types::{FromSql, Type};
@@ -16,6 +18,12 @@ use crate::sql::CheckedStatement;
 
 /// Time allowed past `connect_timeout` for the login after the TCP connect.
 const CONNECT_GRACE: Duration = Duration::from_secs(1);
+
+/// Time allowed past `statement_timeout` for the answer to a round trip: for the statements
+/// around the EXPLAIN (BEGIN, SET LOCAL, ROLLBACK, ...) and the network. Only the server enforces
+/// `statement_timeout`, so a server or a network that stops answering without closing the socket
+/// (a frozen host, a partition, a stopped backend, a proxy that hangs) shows only by this deadline.
+const ANSWER_GRACE: Duration = Duration::from_secs(10);
 
 /// The name planlint's prepared statement takes for the length of one transaction.
 const PREPARED_NAME: &str = "planlint_statement";
@@ -51,7 +59,9 @@ pub enum PlanChoice {
 
 /// A connected session.
 pub struct Session {
-    client: Client,
+    /// `None` once the server stopped answering: the client is left to the worker thread that
+    /// still waits on it.
+    client: Option<Client>,
     options: SessionOptions,
     target: String,
 }
@@ -128,7 +138,7 @@ impl Session {
             None => return Err(LiveError::no_answer(&target, params.connect_timeout)),
         };
         Ok(Self {
-            client,
+            client: Some(client),
             options,
             target,
         })
@@ -139,10 +149,11 @@ impl Session {
         &self.target
     }
 
-    /// Whether the connection is gone (the server stopped, or the backend was terminated):
-    /// nothing more can be sent through this session.
+    /// Whether the connection is gone (the server stopped, the backend was terminated, or the
+    /// server stopped answering and planlint gave up on it): nothing more can be sent through
+    /// this session.
     pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        self.client.as_ref().is_none_or(Client::is_closed)
     }
 
     /// Runs EXPLAIN (FORMAT JSON) on one checked statement and returns the plan text.
@@ -170,33 +181,27 @@ impl Session {
             ExplainMode::Analyze => "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON",
         };
         let read_only = mode == ExplainMode::Plan || !self.options.allow_writes;
-        let (statement_timeout, lock_timeout) = self.timeouts();
-        let target = self.target.clone();
-        let mut transaction = self
-            .client
-            .build_transaction()
-            .read_only(read_only)
-            .start()
-            .map_err(|error| LiveError::from_postgres(&target, &error))?;
-        transaction
-            .batch_execute(&format!(
-                "SET LOCAL statement_timeout = {statement_timeout}; SET LOCAL lock_timeout = {lock_timeout}"
-            ))
-            .map_err(|error| LiveError::from_postgres(&target, &error))?;
-        let result = if statement.parameters == 0 {
-            // The extended protocol takes exactly one statement: a second one is refused by the
-            // server even if the check before ever let it through.
-            query_plan(
-                &mut transaction,
-                &format!("EXPLAIN ({options}) {}", statement.text),
-            )
-        } else {
-            explain_prepared(&mut transaction, statement, options, values, plan)
-        };
-        let rollback = transaction.rollback();
-        let plan = result.map_err(|error| LiveError::from_postgres(&target, &error))?;
-        rollback.map_err(|error| LiveError::from_postgres(&target, &error))?;
-        Ok(plan)
+        let set_timeouts = self.set_timeouts();
+        let statement = statement.clone();
+        let values = values.to_vec();
+        self.round_trip(1, move |client| {
+            let mut transaction = client.build_transaction().read_only(read_only).start()?;
+            transaction.batch_execute(&set_timeouts)?;
+            let result = if statement.parameters == 0 {
+                // The extended protocol takes exactly one statement: a second one is refused by
+                // the server even if the check before ever let it through.
+                query_plan(
+                    &mut transaction,
+                    &format!("EXPLAIN ({options}) {}", statement.text),
+                )
+            } else {
+                explain_prepared(&mut transaction, &statement, options, &values, plan)
+            };
+            let rollback = transaction.rollback();
+            let plan = result?;
+            rollback?;
+            Ok(plan)
+        })
     }
 
     /// Plans `statement` before and after adding the hypothetical index `index_sql`
@@ -208,14 +213,13 @@ impl Session {
         statement: &CheckedStatement,
         index_sql: &str,
     ) -> Result<Option<(String, String)>, LiveError> {
-        let (statement_timeout, lock_timeout) = self.timeouts();
-        let target = self.target.clone();
+        let set_timeouts = self.set_timeouts();
         let explain = format!("EXPLAIN (FORMAT JSON) {}", statement.text);
-        let run = |client: &mut Client| -> Result<Option<(String, String)>, postgres::Error> {
+        let index_sql = index_sql.to_owned();
+        // Two EXPLAINs, each of which may take up to statement_timeout.
+        self.round_trip(2, move |client| {
             let mut transaction = client.build_transaction().read_only(true).start()?;
-            transaction.batch_execute(&format!(
-                "SET LOCAL statement_timeout = {statement_timeout}; SET LOCAL lock_timeout = {lock_timeout}"
-            ))?;
+            transaction.batch_execute(&set_timeouts)?;
             let installed = !transaction
                 .query_typed("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'", &[])?
                 .is_empty();
@@ -232,31 +236,72 @@ impl Session {
             transaction.query_typed("SELECT hypopg_reset()", &[])?;
             transaction.rollback()?;
             Ok(Some((before, after?)))
-        };
-        run(&mut self.client).map_err(|error| LiveError::from_postgres(&target, &error))
+        })
     }
 
     /// Runs the catalog snapshot query and returns its JSON document.
     pub fn catalog_snapshot(&mut self) -> Result<String, LiveError> {
-        let (statement_timeout, lock_timeout) = self.timeouts();
-        let target = self.target.clone();
-        let run = |client: &mut Client| -> Result<String, postgres::Error> {
+        let set_timeouts = self.set_timeouts();
+        self.round_trip(1, move |client| {
             let mut transaction = client.build_transaction().read_only(true).start()?;
-            transaction.batch_execute(&format!(
-                "SET LOCAL statement_timeout = {statement_timeout}; SET LOCAL lock_timeout = {lock_timeout}"
-            ))?;
+            transaction.batch_execute(&set_timeouts)?;
             let text = query_plan(&mut transaction, crate::catalog::SNAPSHOT_SQL)?;
             transaction.rollback()?;
             Ok(text)
-        };
-        run(&mut self.client).map_err(|error| LiveError::from_postgres(&target, &error))
+        })
     }
 
-    fn timeouts(&self) -> (u128, u128) {
-        (
+    /// The `SET LOCAL` of both timeouts that starts every transaction.
+    fn set_timeouts(&self) -> String {
+        format!(
+            "SET LOCAL statement_timeout = {}; SET LOCAL lock_timeout = {}",
             self.options.statement_timeout.as_millis(),
-            self.options.lock_timeout.as_millis(),
+            self.options.lock_timeout.as_millis()
         )
+    }
+
+    /// Runs `work` on the client in a worker thread and waits for its answer at most
+    /// `statements` times `statement_timeout` (the statements of `work` that may each run that
+    /// long) plus [`ANSWER_GRACE`]; without a deadline when the timeout is 0, which means none,
+    /// as in PostgreSQL. Past the deadline the client is given up to the worker, still blocked
+    /// on it, and the session is closed.
+    fn round_trip<T, F>(&mut self, statements: u32, work: F) -> Result<T, LiveError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
+    {
+        let mut client = self
+            .client
+            .take()
+            .ok_or_else(|| LiveError::given_up(&self.target))?;
+        let (sender, receiver) = mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            let result = work(&mut client);
+            let _ = sender.send((client, result));
+        });
+        let limit = self.options.statement_timeout.saturating_mul(statements);
+        let answer = if limit.is_zero() {
+            receiver.recv().map_err(RecvTimeoutError::from)
+        } else {
+            receiver.recv_timeout(limit.saturating_add(ANSWER_GRACE))
+        };
+        match answer {
+            Ok((client, result)) => {
+                self.client = Some(client);
+                result.map_err(|error| LiveError::from_postgres(&self.target, &error))
+            }
+            Err(RecvTimeoutError::Timeout) => Err(LiveError::stopped_answering(
+                &self.target,
+                limit,
+                ANSWER_GRACE,
+            )),
+            // The worker panicked: the panic goes on here, as if the work had run on this thread.
+            Err(RecvTimeoutError::Disconnected) => std::panic::resume_unwind(
+                worker
+                    .join()
+                    .expect_err("the worker sends its answer unless it panics"),
+            ),
+        }
     }
 }
 
