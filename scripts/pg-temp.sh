@@ -156,8 +156,7 @@ pg_temp_start() {
     # Exported early so that pg_temp_stop cleans up whatever happens below.
     export PLANLINT_PG_DIR=$dir PLANLINT_PG_BIN=$bin PLANLINT_PG_SOCKET_DIR=$dir
 
-    if ! (cd "$dir" && _pg_temp_as "$bin/initdb" -D "$dir/data" -U "$superuser" --auth=trust \
-            --encoding=UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1); then
+    if ! _pg_temp_initdb "$bin" "$dir" "$superuser"; then
         cat "$dir/initdb.log" >&2 || true
         _pg_temp_fail "initdb failed"
         pg_temp_stop || true
@@ -168,23 +167,12 @@ pg_temp_start() {
     for attempt in 1 2 3; do
         port=$(_pg_temp_free_port) || { _pg_temp_fail "no free port found"; pg_temp_stop || true; return 1; }
         # shellcheck disable=SC2086  # PLANLINT_PG_EXTRA_OPTS is word-split on purpose
-        (cd "$dir" && exec </dev/null && _pg_temp_as "$bin/postgres" -D "$dir/data" \
-            -c listen_addresses=127.0.0.1 -c port="$port" -c unix_socket_directories="$dir" \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-            -c shared_buffers=128MB -c max_locks_per_transaction=8192 -c max_connections=20 \
-            -c timezone=UTC -c log_timezone=UTC -c lc_messages=C -c autovacuum=off \
-            -c logging_collector=off ${PLANLINT_PG_EXTRA_OPTS:-} \
-            >>"$dir/postgres.log" 2>&1) &
-        _PG_TEMP_WRAPPER_PID=$!
-        local i
-        for (( i = 0; i < 300; i++ )); do   # up to ~30 s
-            if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U "$superuser" -d postgres; then
-                ready=1; break
-            fi
-            kill -0 "$_PG_TEMP_WRAPPER_PID" 2>/dev/null || break   # postgres died
-            sleep 0.1
-        done
-        [[ -n $ready ]] && break
+        _pg_temp_launch "$bin" "$dir" "$port" -c shared_buffers=128MB \
+            -c max_locks_per_transaction=8192 -c max_connections=20 ${PLANLINT_PG_EXTRA_OPTS:-}
+        _PG_TEMP_WRAPPER_PID=$_PG_TEMP_LAUNCHED
+        if _pg_temp_wait_ready "$bin" "$port" "$superuser" "$_PG_TEMP_WRAPPER_PID"; then
+            ready=1; break
+        fi
         _pg_temp_log "server did not start on port $port (attempt $attempt); log:"
         tail -n 20 "$dir/postgres.log" >&2 || true
         if [[ -f $dir/data/postmaster.pid ]]; then
@@ -212,6 +200,42 @@ pg_temp_start() {
     export PGHOST=127.0.0.1 PGPORT=$port PGUSER=$superuser PGDATABASE=postgres
     _pg_temp_log "PostgreSQL $("$bin/postgres" --version | sed 's/.*) //') ready on 127.0.0.1:$port" \
         "(pid $pid, user $superuser, dir $dir)"
+}
+
+# The helpers below serve pg_temp_start and scripts that start another cluster next to it (the
+# disposable server of scripts/test.sh).
+
+# Creates a cluster in DIR/data owned by the server's OS user, with trust authentication for
+# SUPERUSER; initdb's output goes to DIR/initdb.log.
+_pg_temp_initdb() { # BIN DIR SUPERUSER
+    (cd "$2" && _pg_temp_as "$1/initdb" -D "$2/data" -U "$3" --auth=trust \
+        --encoding=UTF8 --locale=C --no-sync >"$2/initdb.log" 2>&1)
+}
+
+# Starts postgres on DIR/data in the background as the server's OS user: 127.0.0.1:PORT and a
+# socket in DIR only, tuned for speed, UTC, no autovacuum; OPTIONS (-c name=value ...) come
+# last and win. Logs to DIR/postgres.log; sets _PG_TEMP_LAUNCHED to the background job's pid.
+_pg_temp_launch() { # BIN DIR PORT [OPTIONS...]
+    local bin=$1 dir=$2 port=$3
+    shift 3
+    (cd "$dir" && exec </dev/null && _pg_temp_as "$bin/postgres" -D "$dir/data" \
+        -c listen_addresses=127.0.0.1 -c port="$port" -c unix_socket_directories="$dir" \
+        -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+        -c timezone=UTC -c log_timezone=UTC -c lc_messages=C -c autovacuum=off \
+        -c logging_collector=off "$@" >>"$dir/postgres.log" 2>&1) &
+    _PG_TEMP_LAUNCHED=$!
+}
+
+# Waits up to ~30 s for the server on 127.0.0.1:PORT to accept USER; fails at once if the
+# background job WRAPPER_PID (see _pg_temp_launch) has died.
+_pg_temp_wait_ready() { # BIN PORT USER WRAPPER_PID
+    local i
+    for (( i = 0; i < 300; i++ )); do
+        "$1/pg_isready" -q -h 127.0.0.1 -p "$2" -U "$3" -d postgres && return 0
+        kill -0 "$4" 2>/dev/null || return 1   # postgres died
+        sleep 0.1
+    done
+    return 1
 }
 
 pg_temp_stop() {

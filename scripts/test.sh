@@ -260,25 +260,13 @@ fi
 disposable_dir=$(mktemp -d "${TMPDIR:-/tmp}/planlint-pg-disposable.XXXXXX") || fatal "mktemp failed"
 chown --reference="$PLANLINT_PG_DIR" "$disposable_dir"
 chmod 700 "$disposable_dir"
-(cd "$disposable_dir" && _pg_temp_as "$PLANLINT_PG_BIN/initdb" -D "$disposable_dir/data" -U "$PGUSER" \
-    --auth=trust --encoding=UTF8 --locale=C --no-sync >"$disposable_dir/initdb.log" 2>&1) \
+_pg_temp_initdb "$PLANLINT_PG_BIN" "$disposable_dir" "$PGUSER" \
     || { cat "$disposable_dir/initdb.log" >&2; fatal "initdb of the disposable server failed"; }
 disposable_port=$(_pg_temp_free_port) || fatal "no free port for the disposable server"
-(cd "$disposable_dir" && exec </dev/null && _pg_temp_as "$PLANLINT_PG_BIN/postgres" -D "$disposable_dir/data" \
-    -c listen_addresses=127.0.0.1 -c port="$disposable_port" -c unix_socket_directories="$disposable_dir" \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=10 \
-    -c shared_buffers=16MB -c timezone=UTC -c log_timezone=UTC -c lc_messages=C -c autovacuum=off \
-    >>"$disposable_dir/postgres.log" 2>&1) &
-disposable_wrapper=$!
-disposable_ready=""
-for (( i = 0; i < 300; i++ )); do   # up to ~30 s
-    if "$PLANLINT_PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$disposable_port" -U "$PGUSER" -d postgres; then
-        disposable_ready=1; break
-    fi
-    kill -0 "$disposable_wrapper" 2>/dev/null || break   # postgres died
-    sleep 0.1
-done
-if [[ -z $disposable_ready ]]; then
+_pg_temp_launch "$PLANLINT_PG_BIN" "$disposable_dir" "$disposable_port" \
+    -c max_connections=10 -c shared_buffers=16MB
+disposable_wrapper=$_PG_TEMP_LAUNCHED
+if ! _pg_temp_wait_ready "$PLANLINT_PG_BIN" "$disposable_port" "$PGUSER" "$disposable_wrapper"; then
     tail -n 20 "$disposable_dir/postgres.log" >&2 || true
     fatal "the disposable server did not start (log above)"
 fi
