@@ -685,3 +685,17 @@ fn a_baseline_keeps_old_findings_quiet_and_lets_new_ones_fail() {
         .code(2)
         .stderr(predicate::str::contains("no/such/baseline.json"));
 }
+
+#[test]
+fn check_help_says_plain_explain_executes_nothing_and_what_analyze_refuses() {
+    planlint()
+        .args(["check", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "plain EXPLAIN plans each statement and executes nothing",
+        ))
+        .stdout(predicate::str::contains(
+            "any VOLATILE function that is not built in",
+        ));
+}

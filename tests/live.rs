@@ -7,6 +7,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 mod common;
+#[path = "live/side_effects.rs"]
+mod side_effects;
 use common::{check_json, database_url, finding_of, planlint, with};
 
 fn count_rows(url: &str, table: &str) -> i64 {
@@ -136,35 +138,6 @@ fn allow_writes_runs_the_statement_and_rolls_it_back() {
         before,
         "the delete was rolled back"
     );
-}
-
-#[test]
-fn functions_that_write_are_stopped_by_the_read_only_transaction() {
-    let Some(url) = database_url() else { return };
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    client
-        .batch_execute("CREATE SEQUENCE IF NOT EXISTS planlint_test_sequence")
-        .unwrap();
-    let before: i64 = client
-        .query_one("SELECT last_value FROM planlint_test_sequence", &[])
-        .unwrap()
-        .get(0);
-    planlint()
-        .args([
-            "check",
-            "--db",
-            &url,
-            "--analyze",
-            "SELECT nextval('planlint_test_sequence')",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("read-only transaction"));
-    let after: i64 = client
-        .query_one("SELECT last_value FROM planlint_test_sequence", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(before, after);
 }
 
 #[test]

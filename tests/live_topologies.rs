@@ -392,3 +392,45 @@ fn catalog_through_pgbouncer_is_the_primary_s() {
         .code(0)
         .stdout(predicate::str::contains("\"customers\""));
 }
+
+/// A session-level advisory lock taken through PgBouncer would stay on a pooled server
+/// connection for whichever client it serves next, and a standby takes advisory locks too:
+/// under `--analyze` both are refused before anything runs, and no planlint session is left
+/// holding a lock on either server.
+#[test]
+fn side_effect_functions_are_refused_on_the_standby_and_through_pgbouncer() {
+    let (Some((primary, replica)), Some((_, pgbouncer))) = (replica_urls(), pgbouncer_urls())
+    else {
+        return;
+    };
+    for url in [&replica, &pgbouncer] {
+        let output = planlint()
+            .args([
+                "check",
+                "--db",
+                url,
+                "--analyze",
+                "SELECT pg_advisory_lock(id) FROM customers WHERE id = 7",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
+        assert!(
+            stderr.contains("pg_catalog.pg_advisory_lock(bigint)")
+                && stderr.contains("refused without --allow-writes"),
+            "{url}: {stderr}"
+        );
+    }
+    for url in [&primary, &replica] {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let held: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(held, 0, "{url}");
+    }
+}

@@ -28,7 +28,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
-    /// Explain SQL statements on a live database and analyse their plans.
+    /// Explain SQL statements on a live database and analyse their plans (plain EXPLAIN:
+    /// nothing is executed unless --analyze).
     Check(CheckArgs),
     /// Record today's findings as the baseline, so later runs with --baseline fail only on new
     /// ones: `planlint baseline [-o FILE] check --db URL queries/`.
@@ -109,11 +110,14 @@ pub struct CheckArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<String>,
     /// Run EXPLAIN (ANALYZE, BUFFERS): executes each statement, in a READ ONLY transaction that
-    /// is rolled back.
+    /// is rolled back. Refused: statements that write, or that call functions with effects
+    /// outside the transaction's tables (pg_terminate_backend, pg_advisory_lock, pg_notify,
+    /// nextval, dblink, ...; see the README) or any VOLATILE function that is not built in.
+    /// Without --analyze, plain EXPLAIN plans each statement and executes nothing.
     #[arg(long)]
     pub analyze: bool,
-    /// With --analyze, also run statements that write (INSERT, UPDATE, DELETE, ...); they are
-    /// still rolled back.
+    /// With --analyze, also run the statements it refuses: writes are rolled back, and planlint
+    /// first says which functions have effects the rollback does not undo.
     #[arg(long, requires = "analyze")]
     pub allow_writes: bool,
     /// Re-plan each suggested rewrite (plain EXPLAIN, read-only) and keep only those that make the

@@ -93,6 +93,19 @@ pub fn run(args: &CheckArgs) -> u8 {
                 continue;
             }
         };
+        if args.allow_writes && mode == ExplainMode::Analyze {
+            if let Err((kind, message)) =
+                warn_of_side_effects(&mut session, &checked, &args.params, &statement.source)
+            {
+                let message = format!("{}: {message}", statement.source);
+                let rest = &statements[position + 1..];
+                let source = &statement.source;
+                if record_live_failure(&mut failures, &session, source, kind, message, rest) {
+                    break;
+                }
+                continue;
+            }
+        }
         match explain(&mut session, &checked, mode, &args.params) {
             Ok(StatementPlans { generic, custom }) => {
                 let custom = custom.as_ref().and_then(|plans| plans.first());
@@ -222,6 +235,27 @@ fn explain(
         generic: parse_plans(&generic).map_err(unreadable)?,
         custom,
     })
+}
+
+/// With `--allow-writes`, says on stderr, before the statement runs, which functions it calls
+/// whose effects the rollback does not undo.
+fn warn_of_side_effects(
+    session: &mut Session,
+    statement: &CheckedStatement,
+    values: &[String],
+    source: &str,
+) -> Result<(), Failure> {
+    let effects = session
+        .side_effects(statement, values, PlanChoice::Generic)
+        .map_err(|error| (kind_name(error.kind()), error.to_string()))?;
+    if !effects.is_empty() {
+        let listed: Vec<String> = effects.iter().map(ToString::to_string).collect();
+        eprintln!(
+            "planlint: warning: {source}: --allow-writes runs {}",
+            listed.join("; ")
+        );
+    }
+    Ok(())
 }
 
 /// The `kind` of a live error in the JSON report.

@@ -3,18 +3,22 @@
 //!
 //! - One statement at a time, checked with sqlparser and sent through the extended protocol,
 //!   which the server refuses to run more than one statement through.
-//! - Plain EXPLAIN by default; `EXPLAIN ANALYZE` only on request, inside a transaction that is
-//!   READ ONLY (unless writes were explicitly allowed) and always rolled back.
+//! - Plain EXPLAIN by default: nothing is executed. `EXPLAIN ANALYZE` only on request, inside a
+//!   transaction that is READ ONLY (unless writes were explicitly allowed) and always rolled
+//!   back, and never of a statement that calls a function with effects outside the
+//!   transaction's tables (unless writes were allowed): see [`side_effects`].
 //! - `statement_timeout` and `lock_timeout` set locally in each transaction, so they hold behind
 //!   PgBouncer in transaction pooling too; `application_name=planlint`.
 
 mod conninfo;
 mod error;
 mod session;
+pub mod side_effects;
 mod tls;
 mod verify;
 
 pub use conninfo::{resolve, ConnParams, Environment, ProcessEnvironment, SslMode};
 pub use error::{LiveError, LiveErrorKind};
 pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};
+pub use side_effects::{Effect, SideEffect};
 pub use verify::{verify_fixes, VerifyNotes};

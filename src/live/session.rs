@@ -13,8 +13,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::conninfo::{ConnParams, SslMode};
 use super::error::LiveError;
+use super::side_effects::{names_to_resolve, side_effects, Callable, SideEffect, RESOLVE_SQL};
 use super::tls::client_config;
-use crate::sql::CheckedStatement;
+use crate::sql::{Calls, CheckedStatement};
 
 /// Time allowed past `connect_timeout` for the login after the TCP connect.
 const CONNECT_GRACE: Duration = Duration::from_secs(1);
@@ -161,6 +162,11 @@ impl Session {
     /// A statement with `$n` placeholders is prepared and explained as `EXECUTE` with `values`
     /// for the parameters (NULL where none is given): of its generic plan, as the application's
     /// cached statement runs it (start-up pruning shows), or of a custom plan for the values.
+    ///
+    /// Under [`ExplainMode::Analyze`] the statement runs, so unless writes were allowed it is
+    /// refused when it writes, or when it calls a function whose effects a read-only transaction
+    /// and its rollback do not stop (see [`super::side_effects`]): those are found in the same
+    /// transaction, from the statement and its `EXPLAIN (VERBOSE)` plan, before it runs.
     pub fn explain(
         &mut self,
         statement: &CheckedStatement,
@@ -168,8 +174,9 @@ impl Session {
         values: &[String],
         plan: PlanChoice,
     ) -> Result<String, LiveError> {
-        if mode == ExplainMode::Analyze {
-            if let (Some(writes), false) = (&statement.writes, self.options.allow_writes) {
+        let guarded = mode == ExplainMode::Analyze && !self.options.allow_writes;
+        if guarded {
+            if let Some(writes) = &statement.writes {
                 return Err(LiveError::refused(format!(
                     "--analyze would run a statement that writes ({writes}); refused without --allow-writes \
                      (which runs it in a transaction that is rolled back)"
@@ -184,23 +191,59 @@ impl Session {
         let set_timeouts = self.set_timeouts();
         let statement = statement.clone();
         let values = values.to_vec();
-        self.round_trip(1, move |client| {
+        // The plan that finds the functions, then the EXPLAIN ANALYZE.
+        let statements = if guarded { 2 } else { 1 };
+        let outcome = self.round_trip(statements, move |client| {
             let mut transaction = client.build_transaction().read_only(read_only).start()?;
             transaction.batch_execute(&set_timeouts)?;
-            let result = if statement.parameters == 0 {
-                // The extended protocol takes exactly one statement: a second one is refused by
-                // the server even if the check before ever let it through.
-                query_plan(
-                    &mut transaction,
-                    &format!("EXPLAIN ({options}) {}", statement.text),
-                )
-            } else {
-                explain_prepared(&mut transaction, &statement, options, &values, plan)
-            };
+            let result = with_target(&mut transaction, &statement, &values, plan, |tx, target| {
+                if guarded {
+                    let effects = inspect(tx, &statement.text, target)?;
+                    if !effects.is_empty() {
+                        return Ok(Err(effects));
+                    }
+                }
+                // The extended protocol takes exactly one statement: a second one is refused
+                // by the server even if the check before ever let it through.
+                query_plan(tx, &format!("EXPLAIN ({options}) {target}")).map(Ok)
+            });
             let rollback = transaction.rollback();
-            let plan = result?;
+            let outcome = result?;
             rollback?;
-            Ok(plan)
+            Ok(outcome)
+        })?;
+        outcome.map_err(|effects| {
+            let listed: Vec<String> = effects.iter().map(ToString::to_string).collect();
+            LiveError::refused(format!(
+                "--analyze would call {}; refused without --allow-writes, which runs it anyway",
+                listed.join("; ")
+            ))
+        })
+    }
+
+    /// The functions running `statement` would call whose effects a read-only transaction and
+    /// its rollback do not stop, found as [`Session::explain`] finds them under `--analyze`,
+    /// in a READ ONLY transaction that is rolled back: nothing is executed. With
+    /// `--allow-writes`, this is what to tell the user before the statement runs.
+    pub fn side_effects(
+        &mut self,
+        statement: &CheckedStatement,
+        values: &[String],
+        plan: PlanChoice,
+    ) -> Result<Vec<SideEffect>, LiveError> {
+        let set_timeouts = self.set_timeouts();
+        let statement = statement.clone();
+        let values = values.to_vec();
+        self.round_trip(1, move |client| {
+            let mut transaction = client.build_transaction().read_only(true).start()?;
+            transaction.batch_execute(&set_timeouts)?;
+            let result = with_target(&mut transaction, &statement, &values, plan, |tx, target| {
+                inspect(tx, &statement.text, target)
+            });
+            let rollback = transaction.rollback();
+            let effects = result?;
+            rollback?;
+            Ok(effects)
         })
     }
 
@@ -319,16 +362,20 @@ fn query_plan(
     Ok(text)
 }
 
-/// EXPLAIN EXECUTE of the prepared statement. PREPARE outlives a rollback, so the statement
-/// is deallocated inside the transaction, also when EXPLAIN fails (a savepoint keeps the
-/// transaction usable for that).
-fn explain_prepared(
+/// Runs `work` with the SQL that stands for the statement inside EXPLAIN: its text, or, for
+/// a statement with parameters, `EXECUTE` of it prepared. PREPARE outlives a rollback, so the
+/// prepared statement is deallocated inside the transaction, also when `work` fails (a savepoint
+/// keeps the transaction usable for that).
+fn with_target<T>(
     transaction: &mut postgres::Transaction<'_>,
     statement: &CheckedStatement,
-    options: &str,
     values: &[String],
     plan: PlanChoice,
-) -> Result<String, postgres::Error> {
+    work: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<T, postgres::Error>,
+) -> Result<T, postgres::Error> {
+    if statement.parameters == 0 {
+        return work(transaction, &statement.text);
+    }
     transaction.batch_execute(match plan {
         PlanChoice::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
         PlanChoice::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
@@ -345,18 +392,78 @@ fn explain_prepared(
                 .map_or_else(|| "NULL".to_owned(), |value| quote_literal(value))
         })
         .collect();
-    let explained = query_plan(
-        transaction,
-        &format!(
-            "EXPLAIN ({options}) EXECUTE {PREPARED_NAME}({})",
-            arguments.join(", ")
-        ),
-    );
-    if explained.is_err() {
+    let target = format!("EXECUTE {PREPARED_NAME}({})", arguments.join(", "));
+    let result = work(transaction, &target);
+    if result.is_err() {
         transaction.batch_execute("ROLLBACK TO SAVEPOINT planlint_explain")?;
     }
     transaction.batch_execute(&format!("DEALLOCATE {PREPARED_NAME}"))?;
-    explained
+    result
+}
+
+/// The side effects of running `target` (the statement, whose text is `text`): the functions
+/// called in the text and in the `EXPLAIN (VERBOSE)` plan, where views are expanded, resolved
+/// in the catalog through the session's search path. Plans, and runs nothing.
+fn inspect(
+    transaction: &mut postgres::Transaction<'_>,
+    text: &str,
+    target: &str,
+) -> Result<Vec<SideEffect>, postgres::Error> {
+    let plan = query_plan(
+        transaction,
+        &format!("EXPLAIN (VERBOSE, FORMAT JSON) {target}"),
+    )?;
+    let mut calls = Calls::default();
+    calls.scan(text);
+    for expression in json_strings(&plan) {
+        calls.scan(&expression);
+    }
+    let (functions, operators) = names_to_resolve(&calls);
+    if functions.is_empty() && operators.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = transaction.query_typed(
+        RESOLVE_SQL,
+        &[
+            (&functions, Type::TEXT_ARRAY),
+            (&operators, Type::TEXT_ARRAY),
+        ],
+    )?;
+    let mut catalog = Vec::with_capacity(rows.len());
+    for row in rows {
+        let count = |index: usize| -> Result<usize, postgres::Error> {
+            Ok(usize::try_from(row.try_get::<_, i32>(index)?).unwrap_or(0))
+        };
+        catalog.push(Callable {
+            operator: row.try_get(0)?,
+            schema: row.try_get(1)?,
+            name: row.try_get(2)?,
+            volatility: row.try_get::<_, String>(3)?.chars().next().unwrap_or('v'),
+            signature: row.try_get(4)?,
+            arguments: (count(5)?, count(6)?),
+            variadic: row.try_get(7)?,
+            on_search_path: row.try_get(8)?,
+        });
+    }
+    Ok(side_effects(&calls, &catalog))
+}
+
+/// The string values (and keys) of a JSON text, unescaped: the expressions of an EXPLAIN
+/// plan, however deeply nested, read without building the document.
+fn json_strings(json: &str) -> impl Iterator<Item = String> + '_ {
+    let bytes = json.as_bytes();
+    let mut position = 0;
+    std::iter::from_fn(move || {
+        let start = position + json.get(position..)?.find('"')?;
+        let mut end = start + 1;
+        while end < bytes.len() && bytes[end] != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        position = (end + 1).min(bytes.len());
+        // A string EXPLAIN wrote is valid JSON; were it not, its raw text is still scanned.
+        let literal = json.get(start..position).unwrap_or_default();
+        Some(serde_json::from_str::<String>(literal).unwrap_or_else(|_| literal.to_owned()))
+    })
 }
 
 /// `it's` -> `'it''s'`: a parameter value as an SQL literal of unknown type, which EXECUTE

@@ -1,5 +1,6 @@
 //! What SQL text says: expressions from plans (filters), and the statements planlint sends.
 
+mod calls;
 mod conjuncts;
 mod create_index;
 mod ident;
@@ -9,6 +10,7 @@ mod split;
 mod statement;
 pub mod suppress;
 
+pub use calls::{Call, Calls};
 pub use create_index::{create_index, create_partitioned_index, index_name, TableRef};
 pub use ident::{qualify, quote_ident};
 pub use predicates::{index_columns, IndexColumns, IndexKey};
