@@ -174,8 +174,8 @@ const REFUSED_BUILTINS: &[(Name, Effect)] = &[
     (Exact("pg_extension_config_dump"), Effect::CatalogChange),
 ];
 
-/// Functions of extensions, in whatever schema they were installed, refused with a reason of
-/// their own (they are volatile, so they would be refused anyway).
+/// Functions of extensions, in whatever schema they were installed (adminpack's are in
+/// `pg_catalog`), refused with a reason of their own.
 const REFUSED_EXTENSION_FUNCTIONS: &[(Name, Effect)] = &[
     (Prefix("dblink"), Effect::RemoteDatabase),
     (Prefix("postgres_fdw_disconnect"), Effect::RemoteDatabase),
@@ -248,6 +248,7 @@ const HARMLESS_BUILTINS: &[Name] = &[
     Exact("currtid2"),
     Exact("amvalidate"),
     Exact("plpgsql_validator"),
+    Exact("pg_logdir_ls"),
     Exact("bernoulli"),
     Exact("system"),
 ];
@@ -372,6 +373,13 @@ fn candidates<'a>(call: &Call, catalog: &'a [Callable]) -> Vec<&'a Callable> {
 
 /// Why calling `candidate` for `call` is refused, if it is.
 fn judge(call: &Call, candidate: &Callable) -> Option<Effect> {
+    // Extensions install where they like: adminpack's functions live in pg_catalog.
+    if let Some((_, effect)) = REFUSED_EXTENSION_FUNCTIONS
+        .iter()
+        .find(|(name, _)| name.matches(&candidate.name))
+    {
+        return Some(*effect);
+    }
     if candidate.schema == "pg_catalog" {
         if candidate.volatility != 'v' {
             return None;
@@ -392,12 +400,6 @@ fn judge(call: &Call, candidate: &Callable) -> Option<Effect> {
             return None;
         }
         return Some(Effect::UnknownBuiltin);
-    }
-    if let Some((_, effect)) = REFUSED_EXTENSION_FUNCTIONS
-        .iter()
-        .find(|(name, _)| name.matches(&candidate.name))
-    {
-        return Some(*effect);
     }
     (candidate.volatility == 'v').then_some(Effect::Volatile)
 }

@@ -20,6 +20,7 @@ fn setup(url: &str) {
                 "CREATE SCHEMA IF NOT EXISTS planlint_effects;
                  CREATE SCHEMA IF NOT EXISTS planlint_shadow;
                  CREATE EXTENSION IF NOT EXISTS dblink SCHEMA planlint_effects;
+                 CREATE EXTENSION IF NOT EXISTS adminpack;
                  CREATE TABLE IF NOT EXISTS planlint_effects.written (id int);
                  CREATE SEQUENCE IF NOT EXISTS planlint_effects.counter;
                  CREATE OR REPLACE FUNCTION planlint_effects.kill(target int) RETURNS boolean
@@ -113,6 +114,19 @@ fn server_control_functions_are_refused_and_the_other_session_lives() {
         "SELECT pg_stat_reset_single_table_counters('customers'::regclass)",
         "pg_stat_reset_single_table_counters",
     );
+    assert_refused(
+        &url,
+        "SELECT pg_create_physical_replication_slot('planlint_effects_probe')",
+        "pg_create_physical_replication_slot",
+    );
+    let slots: i64 = connect(&url)
+        .query_one(
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'planlint_effects_probe'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(slots, 0, "a slot outlives the rollback");
     assert_alive(&mut other);
     // A new session takes the postmaster's load time: a reload would have changed it.
     assert_eq!(loaded(&mut connect(&url)), loaded_before);
@@ -219,7 +233,7 @@ fn sequences_are_refused_and_allow_writes_says_first_that_the_rollback_will_not_
 }
 
 #[test]
-fn large_objects_and_other_connections_are_refused_and_nothing_is_written() {
+fn large_objects_files_and_other_connections_are_refused_and_nothing_is_written() {
     let Some(url) = database_url() else { return };
     setup(&url);
     let mut client = connect(&url);
@@ -231,6 +245,20 @@ fn large_objects_and_other_connections_are_refused_and_nothing_is_written() {
     let (objects_before, written_before) =
         (count(&mut client, objects), count(&mut client, written));
     assert_refused(&url, "SELECT lo_from_bytea(0, 'x')", "lo_from_bytea");
+    // adminpack (in pg_catalog) writes files in the data directory, which no rollback removes.
+    assert_refused(
+        &url,
+        "SELECT pg_file_write('planlint_effects_probe', 'x', false)",
+        "pg_catalog.pg_file_write(text,text,boolean), which writes, renames or deletes server files",
+    );
+    let file: Option<String> = client
+        .query_one(
+            "SELECT (pg_stat_file('planlint_effects_probe', true)).modification::text",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(file, None, "the file was written");
     // dblink's connection commits on its own: neither READ ONLY nor the rollback would stop it.
     let remote = with(&url, "sslmode", "disable").replace('\'', "''");
     assert_refused(
@@ -314,6 +342,7 @@ fn plain_explain_runs_nothing_even_for_such_functions() {
 #[test]
 fn every_volatile_builtin_of_the_server_is_reviewed() {
     let Some(url) = database_url() else { return };
+    setup(&url); // with dblink and adminpack (whose functions live in pg_catalog)
     let rows = connect(&url)
         .query(
             "SELECT DISTINCT p.proname FROM pg_proc p
