@@ -7,6 +7,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 mod common;
+#[path = "live/rewrites.rs"]
+mod rewrites;
 #[path = "live/side_effects.rs"]
 mod side_effects;
 use common::{check_json, database_url, finding_of, planlint, with};

@@ -243,35 +243,40 @@ fn suggestion(scan: &PartitionScan, diagnosis: Option<&Diagnosis>, query_known: 
     let ask_for_query = if query_known {
         ""
     } else {
-        " Pass the statement (--query FILE) to get it rewritten."
+        " Pass the statement (--query FILE) to learn why nothing was pruned."
     };
     match diagnosis.map(|diagnosis| (diagnosis.kind, diagnosis.rewrite_sql.is_some())) {
-        Some((_, true)) => "Compare the bare partition key instead, as rewrite_sql does; then the planner prunes.".to_owned(),
+        Some((_, true)) => "Compare the bare partition key instead, as rewrite_sql does (it returns the same rows); \
+                            then the planner prunes."
+            .to_owned(),
         Some((CauseKind::PruningDisabled, _)) => "Turn enable_partition_pruning back on (RESET enable_partition_pruning, \
                                                   or remove it from the role, database or postgresql.conf)."
             .to_owned(),
         Some((CauseKind::FunctionOnKey | CauseKind::CastOnKey | CauseKind::TypeMismatch, false)) => format!(
             "Compare the bare partition key with values of its own type, with no function or cast around the key.{ask_for_query}"
         ),
-        Some(_) => base_suggestion(scan),
-        None if scan.partition_key.is_some() => format!("{}{ask_for_query}", base_suggestion(scan)),
-        None => base_suggestion(scan),
+        Some((CauseKind::NoKeyPredicate, _)) => no_key_suggestion(scan),
+        Some(_) => "Change the predicate on the partition key as the cause says, so that the planner can hold it \
+                    against the partition bounds."
+            .to_owned(),
+        None => format!("{}{ask_for_query}", no_key_suggestion(scan)),
     }
 }
 
-fn base_suggestion(scan: &PartitionScan) -> String {
+/// For a query that does not constrain the key: never a predicate it does not mean, which
+/// would change its results, but the index that makes each partition's probe cheap.
+fn no_key_suggestion(scan: &PartitionScan) -> String {
     match &scan.partition_key {
         Some(key) => format!(
-            "Add a predicate on the partition key ({}) comparing the bare column with constants or parameters, \
-             so the planner can skip partitions; if {} is mostly queried by other columns, index those on the \
-             partitioned table (see missing-index) or reconsider the partition key.",
+            "The query does not constrain the partition key ({}), and a condition on it that the query does not mean \
+             would change its results. Index the columns it filters on, on the partitioned table (see missing-index), \
+             so that each partition is probed cheaply; if {} is mostly queried this way, reconsider the partition key.",
             key.columns.join(", "),
             scan.parent
         ),
         None => format!(
-            "Add a predicate on the partition key of {}, comparing the bare key column with constants or parameters. \
-             Pass a catalog snapshot (--catalog FILE; `planlint catalog --sql | psql -XAt -d DB > catalog.json` \
-             writes one) to get the key and the exact partition count.",
+            "Pass a catalog snapshot (--catalog FILE; `planlint catalog --sql | psql -XAt -d DB > catalog.json` \
+             writes one) to learn the partition key of {} and the exact partition count.",
             scan.parent
         ),
     }

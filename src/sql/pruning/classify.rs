@@ -143,6 +143,15 @@ pub(super) fn judge(expr: &Expr, key: &KeyFacts, reference: Option<&str>) -> Ver
         {
             blocks(CauseKind::LikeOnKey, expr.to_string())
         }
+        // A function or cast around the key, in IN or BETWEEN.
+        Expr::InList { expr: inner, .. } | Expr::Between { expr: inner, .. }
+            if mentions(inner, &is_key) =>
+        {
+            match find_wrapped_key(strip(inner), &is_key) {
+                Some(wrapper) => wrapped_key(wrapper, expr),
+                None => blocks(CauseKind::OperatorCannotPrune, expr.to_string()),
+            }
+        }
         Expr::InList { .. } | Expr::Between { .. } => Verdict::Unrelated,
         Expr::IsNull(inner) if is_key(strip(inner)) => Verdict::Prunes,
         other => match find_wrapped_key(other, &is_key) {

@@ -13,7 +13,7 @@ use sqlparser::parser::Parser;
 use crate::sql::conjuncts::split_and;
 use classify::{judge, Verdict};
 use locate::table_reads;
-use rewrite::{replace_in_statement, rewrite_predicate, stable_instead_of_volatile};
+use rewrite::{replace_in_statement, rewrite_predicate, stable_instead_of_volatile, Outcome};
 
 /// How deeply sqlparser may nest while reading a query.
 const RECURSION_LIMIT: usize = 128;
@@ -136,18 +136,27 @@ pub fn diagnose_statements(
         CauseKind::FunctionOnKey | CauseKind::CastOnKey | CauseKind::TypeMismatch => {
             rewrite_predicate(&conjunct, key, Some(&reference))
         }
-        CauseKind::VolatileValue => stable_instead_of_volatile(&conjunct),
+        CauseKind::VolatileValue => {
+            stable_instead_of_volatile(&conjunct).map(|rewrite| Outcome::Rewrite(Box::new(rewrite)))
+        }
         _ => None,
     };
     let mut cause = sentence(kind, &detail, key);
-    let rewrite_sql = rewrite.and_then(|rewrite| {
-        if let Some(caveat) = &rewrite.caveat {
-            cause.push_str(&format!(
-                "; the rewrite is equivalent with a caveat: {caveat}"
-            ));
+    let rewrite_sql = match rewrite {
+        Some(Outcome::Rewrite(rewrite)) => {
+            if let Some(caveat) = &rewrite.caveat {
+                cause.push_str(&format!(
+                    "; the rewrite is equivalent with a caveat: {caveat}"
+                ));
+            }
+            replace_in_statement(statement, &conjunct, &rewrite.expr)
         }
-        replace_in_statement(statement, &conjunct, &rewrite.expr)
-    });
+        Some(Outcome::NeverTrue(reason)) => {
+            cause.push_str(&format!("; besides, {reason}"));
+            None
+        }
+        None => None,
+    };
     Some(Diagnosis {
         kind,
         cause,

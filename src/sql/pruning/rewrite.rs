@@ -20,101 +20,94 @@ pub(super) struct Rewrite {
     pub caveat: Option<String>,
 }
 
-/// A rewrite of `predicate` onto the bare key, for the shapes planlint knows.
+/// What planlint can say of a predicate on a wrapped key.
+pub(super) enum Outcome {
+    /// A predicate on the bare key that returns the same rows.
+    Rewrite(Box<Rewrite>),
+    /// The predicate is never true (`date_trunc('day', key) = '2024-03-05 10:00'`): why.
+    NeverTrue(String),
+}
+
+/// A rewrite of `predicate` onto the bare key, for the shapes planlint knows, offered only
+/// under the conditions in which it returns the same rows:
+///
+/// - `date_trunc(unit, key)` (day, month, year), `key::date` and `extract(year FROM key)`
+///   compared by `=`, `<`, `<=`, `>`, `>=` or BETWEEN with a literal that is a whole bucket:
+///   a date (with no time of day but midnight, and no time zone) aligned to the unit, or a
+///   year. The bucket's bounds become a range on the key. For a `timestamp with time zone`
+///   key both sides are read in the session's TimeZone, so they agree in one session, across
+///   DST changes too. A literal inside a bucket compared by `=` is never true.
+/// - `key + n` and `key - n` compared with an integer, on an integer key.
+/// - `coalesce(key, a) = b` with literals `a` ≠ `b` (NULL keys match neither side).
+/// - `key = 123.0` on an integer key.
+///
+/// NULL keys match neither the original nor the rewrite.
 pub(super) fn rewrite_predicate(
     predicate: &Expr,
     key: &KeyFacts,
     reference: Option<&str>,
-) -> Option<Rewrite> {
-    let Expr::BinaryOp { left, op, right } = strip(predicate) else {
-        return None;
-    };
-    let (wrapped, value) = if matches!(strip(right), Expr::Value(_) | Expr::Cast { .. }) {
-        (strip(left), strip(right))
-    } else {
-        (strip(right), strip(left))
-    };
+) -> Option<Outcome> {
     let is_key = |e: &Expr| is_key(e, &key.column, reference);
     let zone_caveat = key.type_name.as_deref().filter(|t| t.contains("with time zone")).map(|_| {
         "the bounds are read in the session's TimeZone, as the original expression was: the two agree for the \
          same TimeZone setting"
             .to_owned()
     });
-    let key_sql = |e: &Expr| e.to_string();
-    match (wrapped, op) {
-        // date_trunc('day', key) = '2024-03-15 ...'
-        (Expr::Function(function), BinaryOperator::Eq)
-            if function.name.to_string().eq_ignore_ascii_case("date_trunc") =>
-        {
-            let args = function_args(&function.args)?;
-            let [unit, column] = args.as_slice() else {
-                return None;
-            };
-            if !is_key(column) {
-                return None;
+    let rewrite = |sql: String, caveat: Option<String>| {
+        parse(&sql).map(|expr| Outcome::Rewrite(Box::new(Rewrite { expr, caveat })))
+    };
+    let predicate = strip(predicate);
+    if let Expr::Between {
+        expr: wrapped,
+        negated: false,
+        low,
+        high,
+    } = predicate
+    {
+        let (column, unit) = truncation(strip(wrapped), &is_key)?;
+        let low = bucket(strip(low), unit)?.ok()?;
+        let high = bucket(strip(high), unit)?.ok()?;
+        return rewrite(
+            format!("{column} >= '{}' AND {column} < '{}'", low.0, high.1),
+            zone_caveat,
+        );
+    }
+    let Expr::BinaryOp { left, op, right } = predicate else {
+        return None;
+    };
+    let (wrapped, value, op) = if matches!(strip(right), Expr::Value(_) | Expr::Cast { .. }) {
+        (strip(left), strip(right), op.clone())
+    } else {
+        (strip(right), strip(left), flip(op)?)
+    };
+    if let Some((column, unit)) = truncation(wrapped, &is_key) {
+        let (start, end) = match bucket(value, unit)? {
+            Ok(bounds) => bounds,
+            Err(reason) if op == BinaryOperator::Eq => {
+                return Some(Outcome::NeverTrue(format!(
+                    "{wrapped} is always {reason}, so it never equals {value}: the query returns no rows"
+                )))
             }
-            let unit = string_literal(unit)?.to_lowercase();
-            let start = string_literal(value)?;
-            let end = next(&start, &unit)?;
-            parse(&format!(
-                "{0} >= '{start}' AND {0} < '{end}'",
-                key_sql(column)
-            ))
-            .map(|expr| Rewrite {
-                expr,
-                caveat: zone_caveat,
-            })
-        }
-        // key::date = '2024-03-15'
-        (
-            Expr::Cast {
-                kind: CastKind::DoubleColon | CastKind::Cast,
-                expr: column,
-                data_type,
-                ..
-            },
-            BinaryOperator::Eq,
-        ) if is_key(column) && data_type.to_string().eq_ignore_ascii_case("date") => {
-            let day = string_literal(value)?;
-            let end = next(&day, "day")?;
-            parse(&format!(
-                "{0} >= '{day}' AND {0} < '{end}'",
-                key_sql(column)
-            ))
-            .map(|expr| Rewrite {
-                expr,
-                caveat: zone_caveat,
-            })
-        }
-        // extract(year from key) = 2024
-        (
-            Expr::Extract {
-                field: DateTimeField::Year,
-                expr: column,
-                ..
-            },
-            BinaryOperator::Eq,
-        ) if is_key(column) => {
-            let year: i32 = number_literal(value)?.parse().ok()?;
-            let next_year = year + 1;
-            parse(&format!(
-                "{0} >= '{year:04}-01-01' AND {0} < '{next_year:04}-01-01'",
-                key_sql(column)
-            ))
-            .map(|expr| Rewrite {
-                expr,
-                caveat: zone_caveat,
-            })
-        }
+            Err(_) => return None,
+        };
+        let sql = match op {
+            BinaryOperator::Eq => format!("{column} >= '{start}' AND {column} < '{end}'"),
+            BinaryOperator::Lt => format!("{column} < '{start}'"),
+            BinaryOperator::GtEq => format!("{column} >= '{start}'"),
+            BinaryOperator::LtEq => format!("{column} < '{end}'"),
+            BinaryOperator::Gt => format!("{column} >= '{end}'"),
+            _ => return None,
+        };
+        return rewrite(sql, zone_caveat);
+    }
+    let integer_key = key.type_name.as_deref().is_some_and(is_integer_type);
+    match wrapped {
         // key + 1 = 124
-        (
-            Expr::BinaryOp {
-                left: column,
-                op: arith @ (BinaryOperator::Plus | BinaryOperator::Minus),
-                right: amount,
-            },
-            op,
-        ) if is_key(column) => {
+        Expr::BinaryOp {
+            left: column,
+            op: arith @ (BinaryOperator::Plus | BinaryOperator::Minus),
+            right: amount,
+        } if is_key(column) && integer_key && comparison(&op) => {
             let amount: i64 = number_literal(strip(amount))?.parse().ok()?;
             let target: i64 = number_literal(value)?.parse().ok()?;
             let bound = if *arith == BinaryOperator::Plus {
@@ -122,35 +115,172 @@ pub(super) fn rewrite_predicate(
             } else {
                 target.checked_add(amount)?
             };
-            parse(&format!("{} {op} {bound}", key_sql(column)))
-                .map(|expr| Rewrite { expr, caveat: None })
+            rewrite(format!("{column} {op} {bound}"), None)
         }
         // coalesce(key, 0) = 123
-        (Expr::Function(function), BinaryOperator::Eq)
-            if function.name.to_string().eq_ignore_ascii_case("coalesce") =>
+        Expr::Function(function)
+            if op == BinaryOperator::Eq
+                && function.name.to_string().eq_ignore_ascii_case("coalesce") =>
         {
             let args = function_args(&function.args)?;
             let [column, default] = args.as_slice() else {
                 return None;
             };
-            if !is_key(column) || default.to_string() == value.to_string() {
+            if !is_key(column) || !distinct_literals(default, value)? {
                 return None;
             }
-            parse(&format!("{} = {value}", key_sql(column)))
-                .map(|expr| Rewrite { expr, caveat: None })
+            rewrite(format!("{column} = {value}"), None)
         }
         // key = 123456.0 on an integer key
-        (column, BinaryOperator::Eq) if is_key(column) => {
+        column if op == BinaryOperator::Eq && is_key(column) && integer_key => {
             let number = number_literal(value)?;
             let integral = number
                 .strip_suffix(".0")
                 .or_else(|| number.trim_end_matches('0').strip_suffix('.'))?;
             integral.parse::<i64>().ok()?;
-            parse(&format!("{} = {integral}", key_sql(column)))
-                .map(|expr| Rewrite { expr, caveat: None })
+            rewrite(format!("{column} = {integral}"), None)
         }
         _ => None,
     }
+}
+
+/// The unit a key expression truncates the key to, and the bare key: `date_trunc('month', k)`,
+/// `k::date` (a day), `extract(year FROM k)` (a year, compared with numbers).
+fn truncation<'a>(wrapped: &'a Expr, is_key: &dyn Fn(&Expr) -> bool) -> Option<(&'a Expr, Unit)> {
+    match wrapped {
+        Expr::Function(function)
+            if function.name.to_string().eq_ignore_ascii_case("date_trunc") =>
+        {
+            let args = function_args(&function.args)?;
+            let [unit, column] = args.as_slice() else {
+                return None;
+            };
+            let unit = match string_literal(unit)?.to_lowercase().as_str() {
+                "day" => Unit::Day,
+                "month" => Unit::Month,
+                "year" => Unit::Year,
+                _ => return None,
+            };
+            is_key(column).then_some((*column, unit))
+        }
+        Expr::Cast {
+            kind: CastKind::DoubleColon | CastKind::Cast,
+            expr: column,
+            data_type,
+            ..
+        } if is_key(column) && data_type.to_string().eq_ignore_ascii_case("date") => {
+            Some((column, Unit::Day))
+        }
+        Expr::Extract {
+            field: DateTimeField::Year,
+            expr: column,
+            ..
+        } if is_key(column) => Some((column, Unit::YearNumber)),
+        _ => None,
+    }
+}
+
+/// What a truncation rounds the key down to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Day,
+    Month,
+    Year,
+    /// `extract(year ...)`: a year as a number.
+    YearNumber,
+}
+
+/// The bucket a compared literal stands for: its first day and the next bucket's, as
+/// `YYYY-MM-DD`. `Err` names what every truncated value is that the literal is not (it lies
+/// inside a bucket); `None` when planlint cannot tell (not a literal, a time zone, ...).
+fn bucket(value: &Expr, unit: Unit) -> Option<Result<(String, String), &'static str>> {
+    if unit == Unit::YearNumber {
+        let year: i32 = number_literal(value)?.parse().ok()?;
+        if !(1..9999).contains(&year) {
+            return None;
+        }
+        return Some(Ok((
+            format!("{year:04}-01-01"),
+            format!("{:04}-01-01", year + 1),
+        )));
+    }
+    let literal = string_literal(value)?;
+    let literal = literal.trim();
+    let date = literal.get(..10)?;
+    let time = literal[10..].trim_start_matches([' ', 'T']);
+    if !time
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ':' || c == '.')
+    {
+        // A time zone, an era, a word: not read here.
+        return None;
+    }
+    let midnight = time.chars().all(|c| c == '0' || c == ':' || c == '.');
+    let mut parts = date.split('-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    if !(1..9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+    {
+        return None;
+    }
+    if !midnight {
+        return Some(Err("at midnight"));
+    }
+    let (next_year, next_month, next_day) = match unit {
+        Unit::Day if day == days_in_month(year, month) && month == 12 => (year + 1, 1, 1),
+        Unit::Day if day == days_in_month(year, month) => (year, month + 1, 1),
+        Unit::Day => (year, month, day + 1),
+        Unit::Month if day != 1 => return Some(Err("the first day of a month")),
+        Unit::Month if month == 12 => (year + 1, 1, 1),
+        Unit::Month => (year, month + 1, 1),
+        Unit::Year if (month, day) != (1, 1) => return Some(Err("the first day of a year")),
+        Unit::Year | Unit::YearNumber => (year + 1, 1, 1),
+    };
+    Some(Ok((
+        format!("{year:04}-{month:02}-{day:02}"),
+        format!("{next_year:04}-{next_month:02}-{next_day:02}"),
+    )))
+}
+
+/// The operator seen from the other side (`5 < f(key)` is `f(key) > 5`); `None` for the
+/// operators planlint does not rewrite.
+fn flip(op: &BinaryOperator) -> Option<BinaryOperator> {
+    Some(match op {
+        BinaryOperator::Eq => BinaryOperator::Eq,
+        BinaryOperator::Lt => BinaryOperator::Gt,
+        BinaryOperator::LtEq => BinaryOperator::GtEq,
+        BinaryOperator::Gt => BinaryOperator::Lt,
+        BinaryOperator::GtEq => BinaryOperator::LtEq,
+        _ => return None,
+    })
+}
+
+fn comparison(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    )
+}
+
+fn is_integer_type(type_name: &str) -> bool {
+    matches!(type_name, "smallint" | "integer" | "bigint")
+}
+
+/// Whether two literals are of one kind and differ (`0` and `5`, `'a'` and `'b'`); `None` when
+/// either is no literal, or they are of different kinds.
+fn distinct_literals(a: &Expr, b: &Expr) -> Option<bool> {
+    if let (Some(a), Some(b)) = (number_literal(a), number_literal(b)) {
+        return Some(a.parse::<f64>().ok()? != b.parse::<f64>().ok()?);
+    }
+    Some(string_literal(a)? != string_literal(b)?)
 }
 
 /// `clock_timestamp()` -> `now()` in the compared value: fixed for the statement, so start-up
@@ -248,30 +378,6 @@ fn number_literal(expr: &Expr) -> Option<String> {
     }
 }
 
-/// The start of the next `unit` after a literal that starts with `YYYY-MM-DD` and is aligned
-/// to the unit; the rest of the literal (time, zone) is kept.
-fn next(literal: &str, unit: &str) -> Option<String> {
-    let date = literal.get(..10)?;
-    let rest = &literal[10..];
-    let mut parts = date.split('-');
-    let year: i32 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    let (year, month, day) = match unit {
-        "day" if day == days_in_month(year, month) && month == 12 => (year + 1, 1, 1),
-        "day" if day == days_in_month(year, month) => (year, month + 1, 1),
-        "day" => (year, month, day + 1),
-        "month" if day == 1 && month == 12 => (year + 1, 1, 1),
-        "month" if day == 1 => (year, month + 1, 1),
-        "year" if day == 1 && month == 1 => (year + 1, 1, 1),
-        _ => return None,
-    };
-    Some(format!("{year:04}-{month:02}-{day:02}{rest}"))
-}
-
 fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
@@ -283,23 +389,59 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::next;
+    use super::*;
+
+    fn bucket_of(literal: &str, unit: Unit) -> Option<Result<(String, String), &'static str>> {
+        bucket(&parse(literal).unwrap(), unit)
+    }
 
     #[test]
-    fn next_steps_days_months_and_years_across_boundaries() {
-        assert_eq!(next("2024-02-28", "day").as_deref(), Some("2024-02-29"));
-        assert_eq!(next("2023-02-28", "day").as_deref(), Some("2023-03-01"));
+    fn buckets_step_days_months_and_years_across_boundaries() {
+        let ok = |a: &str, b: &str| Some(Ok((a.to_owned(), b.to_owned())));
         assert_eq!(
-            next("2024-12-31 00:00:00+00", "day").as_deref(),
-            Some("2025-01-01 00:00:00+00")
+            bucket_of("'2024-02-28'", Unit::Day),
+            ok("2024-02-28", "2024-02-29")
         );
-        assert_eq!(next("2024-12-01", "month").as_deref(), Some("2025-01-01"));
         assert_eq!(
-            next("2024-03-15", "month"),
-            None,
-            "not aligned to the month"
+            bucket_of("'2023-02-28'", Unit::Day),
+            ok("2023-02-28", "2023-03-01")
         );
-        assert_eq!(next("2024-01-01", "year").as_deref(), Some("2025-01-01"));
-        assert_eq!(next("2024-13-01", "day"), None);
+        assert_eq!(
+            bucket_of("'2024-12-31 00:00:00'", Unit::Day),
+            ok("2024-12-31", "2025-01-01")
+        );
+        assert_eq!(
+            bucket_of("'2024-12-01'", Unit::Month),
+            ok("2024-12-01", "2025-01-01")
+        );
+        assert_eq!(
+            bucket_of("'2024-01-01'", Unit::Year),
+            ok("2024-01-01", "2025-01-01")
+        );
+        assert_eq!(
+            bucket_of("2024", Unit::YearNumber),
+            ok("2024-01-01", "2025-01-01")
+        );
+    }
+
+    #[test]
+    fn literals_inside_a_bucket_are_never_a_truncated_value() {
+        assert_eq!(
+            bucket_of("'2024-03-05 10:00'", Unit::Day),
+            Some(Err("at midnight"))
+        );
+        assert_eq!(
+            bucket_of("'2024-03-15'", Unit::Month),
+            Some(Err("the first day of a month"))
+        );
+    }
+
+    #[test]
+    fn literals_planlint_cannot_read_get_no_bucket() {
+        assert_eq!(bucket_of("'2024-03-05 00:00+02'", Unit::Day), None);
+        assert_eq!(bucket_of("'2024-13-01'", Unit::Day), None);
+        assert_eq!(bucket_of("'2024-02-30'", Unit::Day), None);
+        assert_eq!(bucket_of("'yesterday'", Unit::Day), None);
+        assert_eq!(bucket_of("0", Unit::YearNumber), None);
     }
 }
