@@ -108,10 +108,11 @@ fn sarif_results_point_into_the_plan_files_at_the_findings_levels() {
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .expect("rules");
+    // The index (the fix) outranks the sequential scan (the symptom).
     for (rule, level) in [
         ("PL001", "warning"),
-        ("PL002", "error"),
-        ("PL003", "warning"),
+        ("PL002", "warning"),
+        ("PL003", "error"),
     ] {
         let result = result_for(&log, rule);
         assert_eq!(result["level"], level, "{rule}");
@@ -235,16 +236,17 @@ fn github_prints_one_workflow_command_per_finding_then_the_summary() {
     assert_eq!(lines.len(), 4, "{out}");
     let at = format!("file={UNPRUNED},line=1,col=1");
     assert!(
-        lines[0].starts_with(&format!("::error {at},title=PL002 seq-scan::")),
+        lines[0].starts_with(&format!("::error {at},title=PL003 missing-index::")),
         "{}",
         lines[0]
     );
     assert!(lines[1].starts_with(&format!(
         "::warning {at},title=PL001 unpruned-partitions::scanned 8 of 8 partitions of orders"
     )));
-    assert!(lines[2].starts_with(&format!("::warning {at},title=PL003 missing-index::")));
+    assert!(lines[2].starts_with(&format!("::warning {at},title=PL002 seq-scan::")));
     // The message's `%` and newlines are escaped, so each command stays on one line.
-    assert!(lines[0].contains(">99.9%25 of them%0Aat Gather > Parallel Append%0Afix: "));
+    assert!(lines[0].contains(">99.9%25 of the rows read from orders"));
+    assert!(lines[0].contains("%0Aat Gather > Parallel Append%0Afix: "));
     assert!(!lines[0].contains("99.9% "));
     assert!(
         lines[3].starts_with("1 file, 1 plan, 3 findings (1 error, 2 warnings, 0 info), in ")
@@ -325,12 +327,15 @@ fn github_is_the_default_under_github_actions_only() {
     );
     assert_eq!(code, 1);
     assert!(!explicit.contains("::error"), "{explicit}");
-    assert!(explicit.contains("error[PL002] seq-scan"), "{explicit}");
+    assert!(
+        explicit.contains("error[PL003] missing-index"),
+        "{explicit}"
+    );
 
     for env in [&[][..], &[("GITHUB_ACTIONS", "false")][..]] {
         let (local, _) = run(&args, env);
         assert!(!local.contains("::error"), "{local}");
-        assert!(local.contains("error[PL002] seq-scan"), "{local}");
+        assert!(local.contains("error[PL003] missing-index"), "{local}");
     }
 }
 

@@ -4,6 +4,7 @@ mod context;
 mod doc;
 mod finding;
 mod missing_index;
+mod primary;
 mod registry;
 mod seq_scan;
 mod settings;
@@ -18,7 +19,7 @@ pub use settings::{Config, RuleSettings};
 pub use sites::{scan_sites, ScanSite};
 
 /// Runs every rule over one plan's facts; findings come out in node order, most severe first
-/// at each node.
+/// at each node, where the finding that holds the fix outranks the symptoms.
 pub fn run_rules(context: &Context<'_>, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in rules() {
@@ -28,6 +29,8 @@ pub fn run_rules(context: &Context<'_>, config: &Config) -> Vec<Finding> {
         let mut sink = Sink::new(&rule.doc, context.graph, &mut findings);
         (rule.check)(context, settings, &mut sink);
     }
+    findings.sort_by_key(|finding| finding.node_id);
+    primary::rank(&mut findings);
     findings.sort_by(|a, b| a.node_id.cmp(&b.node_id).then(b.severity.cmp(&a.severity)));
     findings
 }

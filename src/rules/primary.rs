@@ -1,0 +1,147 @@
+//! One cause, one primary finding. Several rules often see the same scan: `seq-scan` (the
+//! symptom), `missing-index` (the index that fixes it), `unpruned-partitions` (whose rewrite
+//! fixes it). The finding that holds the fix is made the most severe of its node's findings and
+//! the symptoms rank below it, so the first thing a reader (or a CI gate) sees is what to do;
+//! and no finding points to a fix that is not in the report.
+
+use super::finding::Finding;
+
+/// The rule whose findings are a symptom when another holds the fix.
+const SEQ_SCAN: &str = "seq-scan";
+/// The rule whose findings hold an index as the fix.
+const MISSING_INDEX: &str = "missing-index";
+
+/// Ranks the findings of each plan node (they come sorted by node) and fixes their pointers.
+pub(super) fn rank(findings: &mut [Finding]) {
+    let index_in_report = findings
+        .iter()
+        .any(|finding| finding.rule == MISSING_INDEX && finding.fix_sql.is_some());
+    let mut start = 0;
+    while start < findings.len() {
+        let node = findings[start].node_id;
+        let end = start
+            + findings[start..]
+                .iter()
+                .take_while(|finding| finding.node_id == node)
+                .count();
+        rank_node(&mut findings[start..end]);
+        start = end;
+    }
+    if !index_in_report {
+        for finding in findings.iter_mut() {
+            finding.suggestion = without_index_pointer(&finding.suggestion);
+        }
+    }
+}
+
+/// The findings of one node: a rewrite is the fix when there is one, else an index.
+fn rank_node(findings: &mut [Finding]) {
+    let holder = findings
+        .iter()
+        .position(|finding| finding.rewrite_sql.is_some())
+        .or_else(|| {
+            findings
+                .iter()
+                .position(|finding| finding.fix_sql.is_some())
+        });
+    let Some(holder) = holder else { return };
+    let Some(top) = findings.iter().map(|finding| finding.severity).max() else {
+        return;
+    };
+    let rewrite_rule = findings[holder]
+        .rewrite_sql
+        .is_some()
+        .then(|| findings[holder].rule.clone());
+    for (index, finding) in findings.iter_mut().enumerate() {
+        if index == holder {
+            finding.severity = top;
+            continue;
+        }
+        finding.severity = finding.severity.min(top.lowered());
+        if let (SEQ_SCAN, Some(rule)) = (finding.rule.as_str(), &rewrite_rule) {
+            finding.suggestion = format!(
+                "The fix is the rewrite that {rule} gives (rewrite_sql): on the bare key the planner prunes \
+                 partitions, and an index on the key can serve the predicate."
+            );
+        }
+    }
+}
+
+/// A suggestion without its pointer to missing-index, for a report that holds no index.
+fn without_index_pointer(suggestion: &str) -> String {
+    suggestion
+        .replace(" (see missing-index for the DDL)", "")
+        .replace(" (see missing-index)", "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{find_rule, Severity};
+
+    fn finding(rule: &str, severity: Severity, fix: bool, rewrite: bool) -> Finding {
+        Finding {
+            rule: rule.to_owned(),
+            code: String::new(),
+            severity,
+            message: String::new(),
+            suggestion: "Index the filtered columns (see missing-index for the DDL), or not."
+                .into(),
+            fix_sql: fix.then(|| "CREATE INDEX ...".to_owned()),
+            node_id: 1,
+            node_path: String::new(),
+            relation: None,
+            cause_kind: None,
+            cause: None,
+            rewrite_sql: rewrite.then(|| "SELECT ...".to_owned()),
+            verified: None,
+        }
+    }
+
+    #[test]
+    fn the_rules_named_here_exist() {
+        assert!(find_rule(SEQ_SCAN).is_some() && find_rule(MISSING_INDEX).is_some());
+    }
+
+    #[test]
+    fn the_index_outranks_the_sequential_scan() {
+        let mut findings = vec![
+            finding(SEQ_SCAN, Severity::Error, false, false),
+            finding(MISSING_INDEX, Severity::Warning, true, false),
+        ];
+        rank(&mut findings);
+        assert_eq!(findings[1].severity, Severity::Error);
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert!(findings[0].suggestion.contains("see missing-index"));
+    }
+
+    #[test]
+    fn a_rewrite_is_the_fix_and_the_scan_says_so() {
+        let mut findings = vec![
+            finding("unpruned-partitions", Severity::Warning, false, true),
+            finding(SEQ_SCAN, Severity::Error, false, false),
+        ];
+        rank(&mut findings);
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(findings[1].severity, Severity::Warning);
+        assert!(
+            findings[1]
+                .suggestion
+                .contains("rewrite that unpruned-partitions gives")
+                && !findings[1].suggestion.contains("missing-index"),
+            "{}",
+            findings[1].suggestion
+        );
+    }
+
+    #[test]
+    fn no_finding_points_to_an_index_that_is_not_in_the_report() {
+        let mut findings = vec![finding(SEQ_SCAN, Severity::Error, false, false)];
+        rank(&mut findings);
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(
+            findings[0].suggestion,
+            "Index the filtered columns, or not."
+        );
+    }
+}
