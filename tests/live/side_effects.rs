@@ -86,6 +86,14 @@ fn assert_refused(url: &str, sql: &str, function: &str) {
     );
 }
 
+/// `planlint check --analyze` of `sql` runs it: exit code 0, nothing refused.
+fn assert_runs(url: &str, sql: &str) {
+    planlint()
+        .args(["check", "--db", url, "--analyze", sql])
+        .assert()
+        .code(0);
+}
+
 #[test]
 fn server_control_functions_are_refused_and_the_other_session_lives() {
     let Some(url) = database_url() else { return };
@@ -168,16 +176,10 @@ fn session_settings_and_advisory_locks_are_refused_and_transaction_local_setting
     holder
         .batch_execute("SELECT pg_advisory_unlock_all()")
         .unwrap();
-    planlint()
-        .args([
-            "check",
-            "--db",
-            &url,
-            "--analyze",
-            "SELECT set_config('work_mem', '64MB', true), random(), clock_timestamp()",
-        ])
-        .assert()
-        .code(0);
+    assert_runs(
+        &url,
+        "SELECT set_config('work_mem', '64MB', true), random(), clock_timestamp()",
+    );
 }
 
 #[test]
@@ -283,16 +285,10 @@ fn volatile_user_functions_are_refused_and_stable_ones_run() {
         "planlint_effects.kill(integer), which is VOLATILE",
     );
     assert_alive(&mut other);
-    planlint()
-        .args([
-            "check",
-            "--db",
-            &url,
-            "--analyze",
-            "SELECT planlint_effects.peek(id) FROM customers WHERE id = 1",
-        ])
-        .assert()
-        .code(0);
+    assert_runs(
+        &url,
+        "SELECT planlint_effects.peek(id) FROM customers WHERE id = 1",
+    );
 }
 
 #[test]
@@ -306,16 +302,7 @@ fn unqualified_functions_resolve_through_the_sessions_search_path() {
         "SELECT lookup(1)",
         "planlint_shadow.lookup(integer), which is VOLATILE",
     );
-    planlint()
-        .args([
-            "check",
-            "--db",
-            &with(&url, "user", "planlint_plain"),
-            "--analyze",
-            "SELECT lookup(1)",
-        ])
-        .assert()
-        .code(0);
+    assert_runs(&with(&url, "user", "planlint_plain"), "SELECT lookup(1)");
 }
 
 #[test]

@@ -397,31 +397,25 @@ mod tests {
 
     #[test]
     fn buckets_step_days_months_and_years_across_boundaries() {
-        let ok = |a: &str, b: &str| Some(Ok((a.to_owned(), b.to_owned())));
-        assert_eq!(
-            bucket_of("'2024-02-28'", Unit::Day),
-            ok("2024-02-28", "2024-02-29")
-        );
-        assert_eq!(
-            bucket_of("'2023-02-28'", Unit::Day),
-            ok("2023-02-28", "2023-03-01")
-        );
-        assert_eq!(
-            bucket_of("'2024-12-31 00:00:00'", Unit::Day),
-            ok("2024-12-31", "2025-01-01")
-        );
-        assert_eq!(
-            bucket_of("'2024-12-01'", Unit::Month),
-            ok("2024-12-01", "2025-01-01")
-        );
-        assert_eq!(
-            bucket_of("'2024-01-01'", Unit::Year),
-            ok("2024-01-01", "2025-01-01")
-        );
-        assert_eq!(
-            bucket_of("2024", Unit::YearNumber),
-            ok("2024-01-01", "2025-01-01")
-        );
+        for (literal, unit, start, end) in [
+            ("'2024-02-28'", Unit::Day, "2024-02-28", "2024-02-29"),
+            ("'2023-02-28'", Unit::Day, "2023-02-28", "2023-03-01"),
+            (
+                "'2024-12-31 00:00:00'",
+                Unit::Day,
+                "2024-12-31",
+                "2025-01-01",
+            ),
+            ("'2024-12-01'", Unit::Month, "2024-12-01", "2025-01-01"),
+            ("'2024-01-01'", Unit::Year, "2024-01-01", "2025-01-01"),
+            ("2024", Unit::YearNumber, "2024-01-01", "2025-01-01"),
+        ] {
+            assert_eq!(
+                bucket_of(literal, unit),
+                Some(Ok((start.to_owned(), end.to_owned()))),
+                "{literal}"
+            );
+        }
     }
 
     #[test]
