@@ -18,6 +18,9 @@
 --       "name": "orders",
 --       "kind": "partitioned_table",        -- table | partitioned_table | foreign_table |
 --                                           -- materialized_view
+--       "visible": true,                    -- pg_table_is_visible: the snapshot session's
+--                                           -- search path finds it by its bare name (what a
+--                                           -- plan's unqualified relation name means)
 --       "reltuples": -1,                    -- pg_class.reltuples (number; -1 = never analyzed)
 --       "relpages": 0,                      -- pg_class.relpages
 --       "parent": null,                     -- for a partition (relispartition): its immediate
@@ -167,6 +170,7 @@ relation_docs AS (
                'name', r.relname,
                'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned_table'
                                       WHEN 'f' THEN 'foreign_table' WHEN 'm' THEN 'materialized_view' END,
+               'visible', pg_catalog.pg_table_is_visible(r.oid),
                'reltuples', r.reltuples::numeric,
                'relpages', r.relpages,
                'parent', CASE WHEN r.relispartition THEN p.parent END,

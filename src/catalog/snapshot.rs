@@ -113,6 +113,10 @@ pub struct Relation {
     pub name: String,
     /// What kind of relation it is.
     pub kind: RelationKind,
+    /// Whether the snapshot session's search path finds it by its bare name: which of several
+    /// same-named tables a plan's unqualified relation name means.
+    #[serde(default)]
+    pub visible: bool,
     /// `pg_class.reltuples`: the planner's row count (-1 when never analyzed).
     #[serde(default = "minus_one")]
     pub reltuples: f64,
@@ -261,7 +265,8 @@ impl Catalog {
         &self.relations
     }
 
-    /// Finds a relation by name, preferring `schema` when given and then `public`.
+    /// Finds a relation by name: in `schema` when given; else the one the snapshot session's
+    /// search path finds, then the one in `public`, then any.
     pub fn find(&self, schema: Option<&str>, name: &str) -> Option<&Relation> {
         if let Some(schema) = schema {
             return self
@@ -269,12 +274,22 @@ impl Catalog {
                 .get(&format!("{schema}.{name}"))
                 .map(|&index| &self.relations[index]);
         }
-        let candidates = self.by_name.get(name)?;
-        candidates
+        let candidates: Vec<&Relation> = self
+            .by_name
+            .get(name)?
             .iter()
             .map(|&index| &self.relations[index])
-            .find(|relation| relation.schema == "public")
-            .or_else(|| candidates.first().map(|&index| &self.relations[index]))
+            .collect();
+        candidates
+            .iter()
+            .find(|relation| relation.visible)
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .find(|relation| relation.schema == "public")
+            })
+            .or_else(|| candidates.first())
+            .copied()
     }
 
     /// The relation's immediate parent, when it is a partition.
