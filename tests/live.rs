@@ -4,9 +4,11 @@
 use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 mod common;
+#[path = "live/fixes.rs"]
+mod fixes;
 #[path = "live/rewrites.rs"]
 mod rewrites;
 #[path = "live/side_effects.rs"]
@@ -500,6 +502,16 @@ fn verify_replans_the_rewrite_and_reports_before_and_after() {
         .contains("created_at >= '2024-03-15' AND created_at < '2024-03-16'"));
     assert_eq!(finding["verified"]["before"], "scanned 13 of 13 partitions");
     assert_eq!(finding["verified"]["after"], "scanned 1 of 13 partitions");
+    let verified = &finding["verified"];
+    assert_eq!(
+        (
+            &verified["method"],
+            &verified["partitions_before"],
+            &verified["partitions_after"],
+            &verified["partitions_total"]
+        ),
+        (&json!("replan"), &json!(13), &json!(1), &json!(13))
+    );
     // Without --verify nothing is re-planned.
     let (report, _, _) = check_json(&url, &["SELECT * FROM orders WHERE order_id = 123456.0"]);
     let finding = &finding_of(&report, "unpruned-partitions").unwrap().clone();
@@ -541,6 +553,13 @@ fn verify_tries_suggested_indexes_with_hypopg_and_drops_unused_ones() {
         before.starts_with("cost ") && after.contains("with the index (HypoPG)"),
         "{before} / {after} {stderr}"
     );
+    let verified = &finding["verified"];
+    assert_eq!(verified["method"], "hypopg");
+    let (cost_before, cost_after) = (
+        verified["cost_before"].as_f64().unwrap(),
+        verified["cost_after"].as_f64().unwrap(),
+    );
+    assert!(cost_after < cost_before, "{verified}");
     let (report, _, _) = check_json(
         &url,
         &["--verify", "SELECT * FROM orders WHERE customer_id = 42"],

@@ -9,7 +9,7 @@ use crate::numbers::count;
 use crate::partitions::{partition_scans, PartitionScan};
 use crate::plan::parse_plans;
 use crate::plan::Explain;
-use crate::rules::Verified;
+use crate::rules::{Verified, VerifyMethod};
 use crate::sql::{check_statement, CheckedStatement};
 use crate::Analysis;
 
@@ -54,6 +54,12 @@ pub fn verify_fixes(
                     finding.verified = Some(Verified {
                         before: format!("cost {}", count(before)),
                         after: format!("cost {} with the index (HypoPG)", count(after)),
+                        method: VerifyMethod::Hypopg,
+                        partitions_before: None,
+                        partitions_after: None,
+                        partitions_total: None,
+                        cost_before: Some(before),
+                        cost_after: Some(after),
                     });
                 }
                 _ => unused.push(position),
@@ -153,6 +159,12 @@ fn verify_rewrites(session: &mut Session, analysis: &mut Analysis, catalog: Opti
             finding.verified = Some(Verified {
                 before: describe(before.partitions_in_plan, before.partitions_total),
                 after: describe(read_after, before.partitions_total),
+                method: VerifyMethod::Replan,
+                partitions_before: Some(before.partitions_in_plan),
+                partitions_after: Some(read_after),
+                partitions_total: before.partitions_total,
+                cost_before: None,
+                cost_after: None,
             });
         } else {
             finding.rewrite_sql = None;

@@ -222,6 +222,15 @@ impl PlanNode {
         self.relation_name.is_some() && self.node_type != "ModifyTable"
     }
 
+    /// Whether this node reads its relation through an index (Index Scan, Index Only Scan, or
+    /// a Bitmap Heap Scan over bitmap index scans): a probe, not a read of the whole relation.
+    pub fn is_index_probe(&self) -> bool {
+        matches!(
+            &*self.node_type,
+            "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan"
+        )
+    }
+
     /// Whether this node is an Append or Merge Append: where partitions and UNION ALL branches meet.
     pub fn is_append(&self) -> bool {
         matches!(&*self.node_type, "Append" | "Merge Append")

@@ -90,11 +90,33 @@ pub struct Finding {
     pub verified: Option<Verified>,
 }
 
-/// A fix checked against the real planner: the plan before and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A fix checked against the real planner: the plan before and after, in words and numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verified {
     /// What the original plan does, e.g. `scanned 8 of 8 partitions`.
     pub before: String,
     /// What the rewritten plan does, e.g. `scanned 1 of 8 partitions`.
     pub after: String,
+    /// How the fix was checked.
+    pub method: VerifyMethod,
+    /// Partitions the original plan reads (a rewrite's check).
+    pub partitions_before: Option<usize>,
+    /// Partitions the rewritten statement's plan reads (a rewrite's check).
+    pub partitions_after: Option<usize>,
+    /// Partitions of the table, when the catalog has them.
+    pub partitions_total: Option<usize>,
+    /// The original plan's total cost (an index's check).
+    pub cost_before: Option<f64>,
+    /// The plan's total cost with the index (an index's check).
+    pub cost_after: Option<f64>,
+}
+
+/// How `--verify` checked a fix: always against the live planner, never by executing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyMethod {
+    /// The rewritten statement was planned (plain EXPLAIN).
+    Replan,
+    /// The statement was planned with the index created as a HypoPG hypothetical index.
+    Hypopg,
 }

@@ -13,7 +13,7 @@ mod unpruned_partitions;
 
 pub use context::{Context, Draft, Sink};
 pub use doc::{RuleDoc, SECTIONS};
-pub use finding::{Finding, Severity, Verified};
+pub use finding::{Finding, Severity, Verified, VerifyMethod};
 pub use registry::{find_rule, rules, Check, Rule};
 pub use settings::{Config, RuleSettings};
 pub use sites::{scan_sites, ScanSite};

@@ -63,6 +63,10 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             ),
         };
         let diagnosis = diagnose(context, scan);
+        if probed_cheaply(context, settings, scan, diagnosis.as_ref()) {
+            report_cheap_probes(scan, message, diagnosis, sink);
+            continue;
+        }
         let (message, suggestion) = match literal_pruning(context, scan) {
             Some(with_literals) => (
                 format!("{message}; it prunes only with literal values: {with_literals}"),
@@ -83,6 +87,50 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             diagnosis,
         });
     }
+}
+
+/// A query with no reason to name the key (it has no predicate on it) whose every partition is
+/// probed through an index, on few enough partitions that probing each costs little: what is
+/// left to pay is planning and locking each partition, which grows with their number.
+fn probed_cheaply(
+    context: &Context<'_>,
+    settings: &RuleSettings,
+    scan: &PartitionScan,
+    diagnosis: Option<&Diagnosis>,
+) -> bool {
+    scan.partitions_total.is_some()
+        && diagnosis.is_none_or(|diagnosis| diagnosis.kind == CauseKind::NoKeyPredicate)
+        && !scan.scans.is_empty()
+        && scan
+            .scans
+            .iter()
+            .all(|&id| context.graph.node(id).is_index_probe())
+        && (scan.partitions_in_plan as f64) <= settings.threshold("cheap_probe_max_partitions")
+}
+
+fn report_cheap_probes(
+    scan: &PartitionScan,
+    message: String,
+    diagnosis: Option<Diagnosis>,
+    sink: &mut Sink<'_>,
+) {
+    sink.report(Draft {
+        node: scan.node_id,
+        severity: Severity::Info,
+        relation: Some(scan.parent.clone()),
+        message: format!(
+            "{message}; every partition is probed through an index, which costs little at {} partitions",
+            scan.partitions_in_plan
+        ),
+        suggestion: format!(
+            "Nothing to fix at this partition count: the query does not name the partition key, and each partition \
+             is read through an index. Planning and locking grow with the number of partitions; if {} is mostly \
+             queried this way and keeps gaining partitions, reconsider the partition key.",
+            scan.parent
+        ),
+        fix_sql: None,
+        diagnosis,
+    });
 }
 
 /// A range-partitioned scan that pruned, but kept the default partition: the explicit
