@@ -15,9 +15,9 @@ pg_temp_start
 psql() { "$PLANLINT_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 for n in ${PLANLINT_PARTITION_COUNTS:-8 16 32 64 128 256 512 1024 2048}; do
     psql -c "DROP TABLE IF EXISTS probe" \
-        -c "CREATE TABLE probe (id bigint, customer_id int, payload text) PARTITION BY HASH (id)" \
-        -c "SELECT format('CREATE TABLE probe_%s PARTITION OF probe FOR VALUES WITH (MODULUS $n, REMAINDER %s)', g, g)
-            FROM generate_series(0, $n - 1) g \gexec" >/dev/null
+        -c "CREATE TABLE probe (id bigint, customer_id int, payload text) PARTITION BY HASH (id)" >/dev/null
+    psql -At -c "SELECT format('CREATE TABLE probe_%s PARTITION OF probe FOR VALUES WITH (MODULUS $n, REMAINDER %s);', g, g)
+                 FROM generate_series(0, $n - 1) g" | psql >/dev/null
     psql -c "INSERT INTO probe SELECT g, g % 50000, 'x' FROM generate_series(1, 200000) g" \
         -c "CREATE INDEX ON probe (customer_id)" -c "ANALYZE probe" >/dev/null
     psql -At <<'SQL' | python3 -c "

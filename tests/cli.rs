@@ -699,3 +699,66 @@ fn check_help_says_plain_explain_executes_nothing_and_what_analyze_refuses() {
             "any VOLATILE function that is not built in",
         ));
 }
+
+/// A partitioned index's DDL cut short leaves the parent index invalid: the text report shows a
+/// long fix whole or not at all, and --fix-sql writes every fix whole as one psql script.
+#[test]
+fn long_ddl_is_never_shown_in_part_and_fix_sql_writes_it_whole() {
+    let plan = "tests/fixtures/plans/measurements_by_value_unindexed.json";
+    let catalog = "tests/fixtures/catalog.json";
+    let output = planlint()
+        .args(["analyze", "--catalog", catalog, plan])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("-- 27 lines of DDL, not shown, since a part would leave an index invalid: --fix-sql FILE"),
+        "{text}"
+    );
+    assert!(!text.contains("CREATE INDEX"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("fixes.sql");
+    let script_name = script.to_str().unwrap();
+    let output = planlint()
+        .args([
+            "analyze",
+            "--catalog",
+            catalog,
+            "--fix-sql",
+            script_name,
+            plan,
+        ])
+        .args(["tests/fixtures/plans/customers_by_email_seq_scan.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "-- 27 lines of DDL, written whole to {script_name}"
+        )),
+        "{text}"
+    );
+    let fixes = fs::read_to_string(&script).unwrap();
+    assert!(fixes.contains("\\set ON_ERROR_STOP on\n"), "{fixes}");
+    assert!(fixes.contains("CREATE INDEX measurements_value_sensor_id_idx ON ONLY public.measurements (value, sensor_id);"));
+    assert_eq!(
+        fixes
+            .matches("CREATE INDEX CONCURRENTLY measurements_")
+            .count(),
+        13
+    );
+    assert_eq!(
+        fixes
+            .matches("ALTER INDEX public.measurements_value_sensor_id_idx ATTACH PARTITION")
+            .count(),
+        13
+    );
+    assert!(fixes
+        .contains("CREATE INDEX CONCURRENTLY customers_email_idx ON public.customers (email);"));
+    assert!(
+        !fixes.contains("BEGIN"),
+        "CONCURRENTLY cannot run in a transaction"
+    );
+}

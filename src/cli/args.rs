@@ -79,6 +79,10 @@ pub struct ReportArgs {
     /// Record every finding of this run in FILE as the baseline, and exit 0 (2 on input errors).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<String>,
+    /// Write every fix of the run (DDL, and rewrites as comments) to FILE as one psql script
+    /// that stops at the first failure: `psql -f FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub fix_sql: Option<String>,
     /// Override a rule threshold, e.g. `seq-scan.min_rows=50000` (repeatable; see `planlint rules NAME`).
     #[arg(long, value_name = "RULE.KEY=VALUE")]
     pub threshold: Vec<String>,

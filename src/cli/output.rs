@@ -5,7 +5,7 @@ use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use planlint::baseline::Baseline;
 use planlint::config::{FailLevel, ProjectConfig};
 use planlint::report::{
-    render_github, render_json, render_sarif, render_text, InputFailure, Summary,
+    render_fix_script, render_github, render_json, render_sarif, render_text, InputFailure, Summary,
 };
 use planlint::rules::{Config, Severity};
 use planlint::AnalyzedPlan;
@@ -100,10 +100,18 @@ pub fn finish(
         }
     }
     let plans: &[AnalyzedPlan] = plans;
+    if let Some(path) = &args.fix_sql {
+        let script = render_fix_script(plans)
+            .unwrap_or_else(|| "-- planlint found nothing to fix in this run.\n".to_owned());
+        if let Err(error) = std::fs::write(path, script) {
+            print_error(&format!("--fix-sql {path}: {error}"));
+            return EXIT_ERROR;
+        }
+    }
     let mut summary = Summary::of(plans, failures);
     summary.elapsed = super::STARTED.get().map(std::time::Instant::elapsed);
     let report = match args.format {
-        Format::Text => render_text(plans, &summary),
+        Format::Text => render_text(plans, &summary, args.fix_sql.as_deref()),
         Format::Json => render_json(plans, failures),
         Format::Sarif => render_sarif(plans, failures),
         Format::Github => render_github(plans, failures, &summary),

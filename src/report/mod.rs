@@ -1,6 +1,7 @@
 //! Renders analysed plans for people (text), programs (JSON), code scanning (SARIF) and
 //! GitHub Actions annotations (workflow commands).
 
+mod fix_script;
 mod github;
 mod json;
 mod sarif;
@@ -10,6 +11,7 @@ mod tree;
 use crate::rules::Severity;
 use crate::AnalyzedPlan;
 
+pub use fix_script::render_fix_script;
 pub use github::render_github;
 pub use json::render_json;
 pub use sarif::render_sarif;

@@ -9,12 +9,14 @@ use super::Summary;
 use crate::rules::Finding;
 use crate::AnalyzedPlan;
 
-/// Fix SQL longer than this many lines is cut in the text report (JSON always has it whole).
+/// Fix SQL longer than this many lines is not shown in the text report, which says where it is
+/// whole instead: `--fix-sql FILE`, or JSON. Never a part: a partitioned index's DDL cut short
+/// leaves the parent index invalid.
 const MAX_FIX_LINES: usize = 24;
 
 /// Renders the analysed plans for a terminal, closing with the summary line (failed inputs are
-/// counted there; their errors go to stderr).
-pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary) -> String {
+/// counted there; their errors go to stderr). `fix_file` is where `--fix-sql` writes the fixes.
+pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&str>) -> String {
     let mut out = String::new();
     let several = plans.len() > 1;
     for plan in plans {
@@ -33,7 +35,7 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary) -> String {
         }
         out.push('\n');
         for finding in &plan.analysis.findings {
-            render_finding(&mut out, finding);
+            render_finding(&mut out, finding, fix_file);
         }
     }
     let totals_unknown = plans
@@ -52,7 +54,7 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary) -> String {
     out
 }
 
-fn render_finding(out: &mut String, finding: &Finding) {
+fn render_finding(out: &mut String, finding: &Finding, fix_file: Option<&str>) {
     out.push_str(&format!(
         "{} {} {}\n",
         paint(
@@ -75,18 +77,23 @@ fn render_finding(out: &mut String, finding: &Finding) {
         out.push_str(&format!("    {}\n", rewrite.green()));
     }
     if let Some(sql) = &finding.fix_sql {
-        let lines: Vec<&str> = sql.lines().collect();
-        for line in lines.iter().take(MAX_FIX_LINES) {
-            out.push_str(&format!("    {}\n", line.green()));
-        }
-        if lines.len() > MAX_FIX_LINES {
+        let lines = sql.lines().count();
+        if lines <= MAX_FIX_LINES {
+            for line in sql.lines() {
+                out.push_str(&format!("    {}\n", line.green()));
+            }
+        } else {
+            let whereabouts = match fix_file {
+                Some(file) => format!("written whole to {file}"),
+                None => {
+                    "not shown, since a part would leave an index invalid: --fix-sql FILE writes \
+                         every fix as one psql script (--format json has it too)"
+                        .to_owned()
+                }
+            };
             out.push_str(&format!(
                 "    {}\n",
-                format!(
-                    "-- … {} more lines: `--format json` has the whole fix_sql",
-                    lines.len() - MAX_FIX_LINES
-                )
-                .dimmed()
+                format!("-- {lines} lines of DDL, {whereabouts}").dimmed()
             ));
         }
     }

@@ -1,6 +1,6 @@
-//! A fixed query goes green: apply every fix planlint gives for a statement (its DDL, or its
-//! rewrite), check again, and the finding is gone, nothing got louder, and the check passes at
-//! the default `--fail-on`. The DDL runs on copies of the fixture tables in a schema of their
+//! A fixed query goes green: apply every fix planlint gives for a statement (the script
+//! `--fix-sql` writes, run with psql; or the rewrite), check again, and the finding is gone,
+//! nothing got louder, and the check passes at the default `--fail-on`. The DDL runs on copies of the fixture tables in a schema of their
 //! own, which a role with that schema on its search path queries, so no other test sees the
 //! indexes; the schema is dropped at the end.
 
@@ -88,37 +88,41 @@ fn findings(report: &Value) -> BTreeMap<String, (u8, Value)> {
         .collect()
 }
 
-/// Runs every statement of a fix on its own (CREATE INDEX CONCURRENTLY cannot run inside a
-/// transaction), as psql with ON_ERROR_STOP would.
-fn apply(url: &str, fix_sql: &str) {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    for statement in fix_sql
-        .split(";\n")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        client
-            .simple_query(statement)
-            .unwrap_or_else(|error| panic!("{statement}: {error}"));
-    }
+/// Runs the script `--fix-sql` wrote with psql, as the user would (psql of the test server's
+/// binaries, else the one on PATH).
+fn run_with_psql(url: &str, script: &std::path::Path) {
+    let psql = std::env::var("PLANLINT_PG_BIN")
+        .map(|bin| format!("{bin}/psql"))
+        .unwrap_or_else(|_| "psql".to_owned());
+    let output = std::process::Command::new(psql)
+        .args(["-X", "-q", "-d", url, "-f"])
+        .arg(script)
+        .output()
+        .expect("psql runs");
+    assert!(
+        output.status.success(),
+        "psql -f {}: {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Checks `sql` as the role, applies every fix_sql, checks again: the fixed findings are gone,
 /// nothing is louder, and the check passes at the default --fail-on.
 fn fix_and_recheck(url: &str, sql: &str, fixed_rules: &[&str]) {
     let as_role = with(url, "user", ROLE);
-    let (before, code, stderr) = check_json(&as_role, &[sql]);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("fixes.sql");
+    let (before, code, stderr) =
+        check_json(&as_role, &["--fix-sql", script.to_str().unwrap(), sql]);
     assert_eq!(code, 1, "{sql}: {stderr}");
     let before = findings(&before);
-    let fixes: Vec<&str> = before
-        .values()
-        .filter_map(|(_, finding)| finding["fix_sql"].as_str())
-        .collect();
-    assert!(!fixes.is_empty(), "{sql}: no fix given: {before:?}");
-    for fix in fixes {
-        assert!(fix.contains(SCHEMA), "{fix}");
-        apply(url, fix);
-    }
+    let fixes = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        fixes.contains(&format!("ON {SCHEMA}.")),
+        "{sql}: the fixes are not for the tables the role queries: {fixes}"
+    );
+    run_with_psql(url, &script);
     let (after, code, stderr) = check_json(&as_role, &[sql]);
     assert_eq!(
         code, 0,
