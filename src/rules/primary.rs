@@ -1,10 +1,11 @@
 //! One cause, one primary finding. Several rules often see the same scan: `seq-scan` (the
-//! symptom), `missing-index` (the index that fixes it), `unpruned-partitions` (whose rewrite
-//! fixes it). The finding that holds the fix is made the most severe of its node's findings and
+//! symptom), `missing-index` (the index that fixes it), `unpruned-partitions` (whose rewrite,
+//! or the setting it names, fixes it). The finding that holds the fix is made the most severe of its node's findings and
 //! the symptoms rank below it, so the first thing a reader (or a CI gate) sees is what to do;
 //! and no finding points to a fix that is not in the report.
 
 use super::finding::Finding;
+use crate::sql::pruning::CauseKind;
 
 /// The rule whose findings are a symptom when another holds the fix.
 const SEQ_SCAN: &str = "seq-scan";
@@ -34,7 +35,8 @@ pub(super) fn rank(findings: &mut [Finding]) {
     }
 }
 
-/// The findings of one node: a rewrite is the fix when there is one, else an index.
+/// The findings of one node: a rewrite is the fix when there is one, else an index, else a
+/// setting that turned pruning off.
 fn rank_node(findings: &mut [Finding]) {
     let holder = findings
         .iter()
@@ -43,26 +45,33 @@ fn rank_node(findings: &mut [Finding]) {
             findings
                 .iter()
                 .position(|finding| finding.fix_sql.is_some())
+        })
+        .or_else(|| {
+            findings
+                .iter()
+                .position(|finding| finding.cause_kind == Some(CauseKind::PruningDisabled))
         });
     let Some(holder) = holder else { return };
     let Some(top) = findings.iter().map(|finding| finding.severity).max() else {
         return;
     };
-    let rewrite_rule = findings[holder]
-        .rewrite_sql
-        .is_some()
-        .then(|| findings[holder].rule.clone());
+    let pointer = match &findings[holder] {
+        holder if holder.rewrite_sql.is_some() => Some(format!(
+            "The fix is the rewrite that {} gives (rewrite_sql): on the bare key the planner prunes partitions, \
+             and an index on the key can serve the predicate.",
+            holder.rule
+        )),
+        holder if holder.rule == MISSING_INDEX => None,
+        holder => Some(format!("The fix is in {}: {}", holder.rule, holder.suggestion)),
+    };
     for (index, finding) in findings.iter_mut().enumerate() {
         if index == holder {
             finding.severity = top;
             continue;
         }
         finding.severity = finding.severity.min(top.lowered());
-        if let (SEQ_SCAN, Some(rule)) = (finding.rule.as_str(), &rewrite_rule) {
-            finding.suggestion = format!(
-                "The fix is the rewrite that {rule} gives (rewrite_sql): on the bare key the planner prunes \
-                 partitions, and an index on the key can serve the predicate."
-            );
+        if let (SEQ_SCAN, Some(pointer)) = (finding.rule.as_str(), &pointer) {
+            finding.suggestion.clone_from(pointer);
         }
     }
 }
