@@ -3,9 +3,10 @@
 use std::cell::OnceCell;
 
 use crate::catalog::Catalog;
-use crate::partitions::{partition_scans, PartitionScan};
+use crate::partitions::{partition_scans, partition_scans_of_statement, PartitionScan};
 use crate::plan::Explain;
 use crate::rules::{run_rules, scan_sites, Config, Context, Finding};
+use crate::sql::referenced_tables;
 
 /// What planlint found in one plan.
 #[derive(Debug)]
@@ -89,7 +90,10 @@ fn analyze_with(
     catalog: Option<&Catalog>,
     config: &Config,
 ) -> Analysis {
-    let partitions = partition_scans(&explain.graph, catalog);
+    let statement_tables = query
+        .and_then(|query| referenced_tables(query).ok())
+        .unwrap_or_default();
+    let partitions = partition_scans_of_statement(&explain.graph, catalog, &statement_tables);
     let sites = scan_sites(&explain.graph, &partitions, catalog);
     let context = Context {
         explain,

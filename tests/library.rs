@@ -182,3 +182,32 @@ fn fields_of_other_server_versions_are_accepted() {
     };
     assert_eq!(rules(&parsed), rules(&original));
 }
+
+/// An Append whose every partition was removed at executor start-up names no partition: its
+/// table comes from the statement, and the roll-up says all were removed.
+#[test]
+fn an_append_emptied_at_startup_gets_its_roll_up_from_the_statement() {
+    let name = "orders_generic_plan_all_removed_at_startup";
+    let explain = load(&format!("{name}.json"));
+    let query = fs::read_to_string(format!("tests/fixtures/plans/{name}.sql")).unwrap();
+    let text = fs::read_to_string("tests/fixtures/catalog.json").unwrap();
+    let catalog = planlint::catalog::Catalog::from_json("catalog.json", &text).unwrap();
+    let config = planlint::rules::Config::default();
+    for catalog in [Some(&catalog), None] {
+        let analysis = planlint::analyze_query(&explain, &query, catalog, &config);
+        let [scan] = analysis.partitions.as_slice() else {
+            panic!("one roll-up: {:?}", analysis.partitions)
+        };
+        assert_eq!(scan.parent, "orders");
+        assert_eq!(
+            scan.parent_source,
+            planlint::partitions::ParentSource::Statement
+        );
+        assert_eq!((scan.partitions_in_plan, scan.removed_at_startup), (0, 8));
+        assert_eq!(scan.partitions_total, catalog.map(|_| 8));
+        assert!(analysis.findings.is_empty(), "{:?}", analysis.findings);
+    }
+    // Without the statement there is nothing to name the table by.
+    let analysis = planlint::analyze(&explain, Some(&catalog), &config);
+    assert!(analysis.partitions.is_empty());
+}

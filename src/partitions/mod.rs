@@ -10,4 +10,6 @@ mod infer;
 mod phases;
 mod rollup;
 
-pub use rollup::{partition_scans, ParentSource, PartitionScan, PruningPhase};
+pub use rollup::{
+    partition_scans, partition_scans_of_statement, ParentSource, PartitionScan, PruningPhase,
+};

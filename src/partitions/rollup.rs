@@ -25,6 +25,9 @@ pub enum ParentSource {
     AliasConvention,
     /// The partitions' common name stem (PostgreSQL 11-12 alias partitions by their own name).
     NameStem,
+    /// The statement: an Append whose every partition was removed at executor start-up names
+    /// none, and the statement reads one partitioned table.
+    Statement,
 }
 
 /// A phase in which PostgreSQL removed partitions from the scan.
@@ -106,6 +109,18 @@ struct Member {
 
 /// Finds every partitioned-table scan in the plan.
 pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<PartitionScan> {
+    partition_scans_of_statement(graph, catalog, &[])
+}
+
+/// [`partition_scans`], knowing the tables the statement reads (schema, name): an Append
+/// whose every partition was removed at executor start-up shows no partition to name its
+/// parent by, and gets the statement's partitioned table (the one the catalog says is
+/// partitioned, or without a catalog the statement's only table).
+pub fn partition_scans_of_statement(
+    graph: &PlanGraph,
+    catalog: Option<&Catalog>,
+    statement_tables: &[(Option<String>, String)],
+) -> Vec<PartitionScan> {
     let mut consumed = vec![false; graph.len()];
     let mut in_append = vec![false; graph.len()];
     let mut scans = Vec::new();
@@ -115,6 +130,12 @@ pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<Part
             continue;
         }
         let (members, removed) = flatten_append(graph, id, &mut consumed);
+        if members.is_empty() && removed > 0 {
+            if let Some(group) = statement_group(catalog, statement_tables) {
+                scans.push(finish(graph, catalog, id, group, removed, init_plans));
+            }
+            continue;
+        }
         for member in &members {
             in_append[member.scan.index()] = true;
         }
@@ -135,6 +156,38 @@ pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<Part
     }
     scans.sort_by_key(|scan| scan.node_id);
     scans
+}
+
+/// The partitioned table the statement reads, for an Append left with no member.
+fn statement_group<'c>(
+    catalog: Option<&'c Catalog>,
+    tables: &[(Option<String>, String)],
+) -> Option<Group<'c>> {
+    let (schema, name, root) = match catalog {
+        Some(catalog) => {
+            let mut partitioned = tables.iter().filter_map(|(schema, name)| {
+                catalog
+                    .find(schema.as_deref(), name)
+                    .filter(|relation| relation.partition_key.is_some())
+            });
+            let root = partitioned.next()?;
+            if partitioned.any(|other| other.qualified_name() != root.qualified_name()) {
+                return None;
+            }
+            (Some(root.schema.clone()), root.name.clone(), Some(root))
+        }
+        None => match tables {
+            [(schema, name)] => (schema.clone(), name.clone(), None),
+            _ => return None,
+        },
+    };
+    Some(Group {
+        parent: name,
+        parent_schema: schema,
+        source: ParentSource::Statement,
+        root,
+        members: Vec::new(),
+    })
 }
 
 /// The members of an Append, with nested Appends folded in (multi-level partitioning, UNION ALL

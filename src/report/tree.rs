@@ -156,7 +156,8 @@ fn member_roots(graph: &PlanGraph, append: NodeId, scans: &[NodeId]) -> Vec<Node
 
 /// `Append: 8 of 8 partitions of orders (RANGE on order_id), no pruning`.
 fn partition_line(graph: &PlanGraph, scan: &PartitionScan) -> String {
-    let noun = if scan.partitions_in_plan == 1 {
+    // "1 of 20 partitions", "1 partition (total unknown)".
+    let noun = if scan.partitions_total.unwrap_or(scan.partitions_in_plan) == 1 {
         "partition"
     } else {
         "partitions"
@@ -224,16 +225,19 @@ fn member_groups(
     groups
         .into_iter()
         .map(|(kind, nodes)| {
-            let first = graph
-                .node(nodes[0])
-                .relation_name
-                .as_deref()
+            // The names' range in natural order (orders_p2 before orders_p10), not plan order.
+            let names = nodes.iter().map(|&node| {
+                graph
+                    .node(node)
+                    .relation_name
+                    .as_deref()
+                    .unwrap_or_default()
+            });
+            let first = names
+                .clone()
+                .min_by(|a, b| natural_order(a, b))
                 .unwrap_or_default();
-            let last = graph
-                .node(nodes[nodes.len() - 1])
-                .relation_name
-                .as_deref()
-                .unwrap_or_default();
+            let last = names.max_by(|a, b| natural_order(a, b)).unwrap_or_default();
             let names = if nodes.len() == 1 {
                 first.to_owned()
             } else {
@@ -248,6 +252,43 @@ fn member_groups(
             format!("{kind} on {names}{}", marker_text(&marks))
         })
         .collect()
+}
+
+/// Compares names with their runs of digits as numbers: `p2` < `p10`, `2024_03` < `2024_12`.
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(text: &str) -> Vec<(bool, &str)> {
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        for (index, character) in text.char_indices() {
+            let digit = character.is_ascii_digit();
+            if index > start
+                && text[start..index].starts_with(|c: char| c.is_ascii_digit()) != digit
+            {
+                chunks.push((!digit, &text[start..index]));
+                start = index;
+            }
+        }
+        if start < text.len() {
+            chunks.push((
+                text[start..].starts_with(|c: char| c.is_ascii_digit()),
+                &text[start..],
+            ));
+        }
+        chunks
+    }
+    let (left, right) = (chunks(a), chunks(b));
+    for ((left_digits, left), (right_digits, right)) in left.iter().zip(&right) {
+        let order = if *left_digits && *right_digits {
+            let (l, r) = (left.trim_start_matches('0'), right.trim_start_matches('0'));
+            l.len().cmp(&r.len()).then_with(|| l.cmp(r))
+        } else {
+            left.cmp(right)
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    left.len().cmp(&right.len()).then_with(|| a.cmp(b))
 }
 
 fn node_line(node: &PlanNode, label: &str) -> String {
@@ -306,5 +347,32 @@ pub fn paint(text: &str, severity: Severity) -> String {
         Severity::Error => text.red().bold().to_string(),
         Severity::Warning => text.yellow().bold().to_string(),
         Severity::Info => text.cyan().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_order;
+
+    #[test]
+    fn partition_names_sort_with_their_numbers_as_numbers() {
+        let mut names = vec![
+            "orders_p10",
+            "orders_p2",
+            "orders_p1",
+            "sales_2024_12",
+            "sales_2024_03",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "orders_p1",
+                "orders_p2",
+                "orders_p10",
+                "sales_2024_03",
+                "sales_2024_12"
+            ]
+        );
     }
 }
