@@ -20,6 +20,9 @@ pub(crate) fn percent(fraction: f64) -> String {
     if (99.95..100.0).contains(&value) {
         return ">99.9%".to_owned();
     }
+    if value > 0.0 && value < 0.05 {
+        return "<0.1%".to_owned();
+    }
     if (value - value.round()).abs() < 0.05 {
         format!("{}%", value.round())
     } else {
@@ -45,5 +48,7 @@ mod tests {
         assert_eq!(percent(0.99975), ">99.9%");
         assert_eq!(percent(1.0), "100%");
         assert_eq!(percent(0.9991), "99.9%");
+        assert_eq!(percent(0.00004), "<0.1%");
+        assert_eq!(percent(0.0), "0%");
     }
 }

@@ -1,6 +1,7 @@
 //! `missing-index`: a scan whose filter discards most rows on columns no index serves.
 
 use super::context::{Context, Draft, Sink};
+use super::join_keys::join_key_needs;
 use super::settings::RuleSettings;
 use super::sites::{catalog_relation, Basis, ScanSite, Volume};
 use crate::catalog::{Catalog, Relation};
@@ -8,8 +9,10 @@ use crate::numbers::{count, percent};
 use crate::plan::{NodeId, PlanGraph};
 use crate::sql::{create_index, create_partitioned_index, index_columns, IndexKey, TableRef};
 
-/// Flags selective filters on large sequential scans and writes the index that serves them.
+/// Flags selective filters on large sequential scans, and joins that read a large table in
+/// full for a few of its rows, and writes the index that serves them.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
+    let mut reported: Vec<NodeId> = Vec::new();
     for site in context.sites {
         let (filtered, Some(volume)) = (
             &site.filtered_seq_scans.nodes,
@@ -77,6 +80,65 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             fix_sql: Some(fix_sql),
             diagnosis: None,
         });
+        reported.push(site.node_id);
+    }
+    let min_rows = settings.threshold("min_rows");
+    let min_discard = settings.threshold("min_discard_fraction");
+    for need in join_key_needs(context, min_rows, min_discard) {
+        let site = need.site;
+        if reported.contains(&site.node_id) {
+            continue;
+        }
+        let key = IndexKey {
+            sql: need.column.clone(),
+            expression: false,
+        };
+        let catalog_table = context
+            .catalog
+            .and_then(|catalog| catalog.find(site.schema.as_deref(), &site.relation));
+        if catalog_table.is_some_and(|table| has_index_leading_with(table, &key)) {
+            continue;
+        }
+        let scans = &site.seq_scans.nodes;
+        let fix_sql = match site.partition_scan {
+            None => create_index(&plain_table(context, site, scans), &[&key]),
+            Some(_) => partitioned_index_sql(context, site, catalog_table, &[&key]),
+        };
+        let checked = if context.catalog.is_some() {
+            format!("no index on {} starts with {}", site.relation, key.sql)
+        } else {
+            "existing indexes are unknown without a catalog snapshot (--catalog)".to_owned()
+        };
+        let share = need.join_rows / need.volume.table_rows.max(1.0);
+        sink.report(Draft {
+            node: if scans.len() == 1 { scans[0] } else { site.node_id },
+            severity: settings.severity,
+            relation: Some(site.relation.clone()),
+            message: format!(
+                "the {} on {}.{} reads all of {}{} to match about {} of its rows ({}); {checked}",
+                need.method.to_lowercase(),
+                site.relation,
+                key.sql,
+                site.relation,
+                rows_read(&need.volume, site.partition_scan.map(|_| scans.len())),
+                count(need.join_rows),
+                percent(share)
+            ),
+            suggestion: format!(
+                "Create an index on {} ({}), the join key, so the planner can look the matching rows up (a nested \
+                 loop with an index scan) instead of reading the table in full{}.",
+                site.relation,
+                key.sql,
+                if site.partition_scan.is_some() {
+                    ": on a partitioned table, build it on each partition concurrently and attach it to the parent's index"
+                } else {
+                    "; build it CONCURRENTLY so writes go on"
+                }
+            ),
+            fix_sql: Some(fix_sql),
+            diagnosis: None,
+        });
+        reported.push(site.node_id);
     }
 }
 

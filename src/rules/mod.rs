@@ -3,6 +3,7 @@
 mod context;
 mod doc;
 mod finding;
+mod join_keys;
 mod missing_index;
 mod primary;
 mod registry;

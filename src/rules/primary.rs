@@ -55,13 +55,18 @@ fn rank_node(findings: &mut [Finding]) {
     let Some(top) = findings.iter().map(|finding| finding.severity).max() else {
         return;
     };
+    let index_holds_fix =
+        findings[holder].rule == MISSING_INDEX && findings[holder].rewrite_sql.is_none();
     let pointer = match &findings[holder] {
         holder if holder.rewrite_sql.is_some() => Some(format!(
             "The fix is the rewrite that {} gives (rewrite_sql): on the bare key the planner prunes partitions, \
              and an index on the key can serve the predicate.",
             holder.rule
         )),
-        holder if holder.rule == MISSING_INDEX => None,
+        holder if holder.rule == MISSING_INDEX => Some(format!(
+            "The fix is the index that {MISSING_INDEX} gives (fix_sql): with it the planner reads only the rows \
+             it needs."
+        )),
         holder => Some(format!("The fix is in {}: {}", holder.rule, holder.suggestion)),
     };
     for (index, finding) in findings.iter_mut().enumerate() {
@@ -70,8 +75,11 @@ fn rank_node(findings: &mut [Finding]) {
             continue;
         }
         finding.severity = finding.severity.min(top.lowered());
+        // A pointer to missing-index is already right when that is the fix.
         if let (SEQ_SCAN, Some(pointer)) = (finding.rule.as_str(), &pointer) {
-            finding.suggestion.clone_from(pointer);
+            if !(index_holds_fix && finding.suggestion.contains(MISSING_INDEX)) {
+                finding.suggestion.clone_from(pointer);
+            }
         }
     }
 }

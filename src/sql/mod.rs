@@ -1,7 +1,7 @@
 //! What SQL text says: expressions from plans (filters), and the statements planlint sends.
 
 mod calls;
-mod conjuncts;
+pub(crate) mod conjuncts;
 mod create_index;
 mod ident;
 mod predicates;

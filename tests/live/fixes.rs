@@ -144,6 +144,15 @@ fn fix_and_recheck(url: &str, sql: &str, fixed_rules: &[&str]) {
 #[test]
 fn applying_the_fixes_planlint_gives_makes_the_check_pass() {
     let Some(url) = database_url() else { return };
+    // A join through a key no index serves: the index on the join key, and the one on email.
+    let tables = Tables::create(&url);
+    fix_and_recheck(
+        &url,
+        "SELECT o.* FROM customers c JOIN orders o ON o.customer_id = c.id \
+         WHERE c.email = 'user4242@example.com'",
+        &["missing-index", "seq-scan"],
+    );
+    drop(tables);
     let _tables = Tables::create(&url);
     // orders is partitioned by order_id and looked up by customer: the fix is the index, after
     // which each of the 8 partitions is probed through it (unpruned-partitions stays, at info).
