@@ -33,6 +33,8 @@ struct Case {
     fix_sql: Option<String>,
     severity: Option<String>,
     cause_kind: Option<String>,
+    /// Words the finding's cause (its `why`) must hold.
+    cause: Option<String>,
     rewrite_sql: Option<String>,
 }
 
@@ -173,6 +175,11 @@ fn every_rule_fires_on_its_failing_cases_and_not_on_its_passing_ones() {
                     case.cause_kind.as_ref().is_none_or(|kind| {
                         f.cause_kind
                             .is_some_and(|k| serde_json::to_value(k).unwrap() == kind.as_str())
+                    })
+                })
+                .filter(|f| {
+                    case.cause.as_ref().is_none_or(|words| {
+                        f.cause.as_deref().unwrap_or_default().contains(words.as_str())
                     })
                 })
                 .filter(|f| {

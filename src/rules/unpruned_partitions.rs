@@ -5,9 +5,10 @@ use super::context::{Context, Draft, Sink};
 use super::finding::Severity;
 use super::settings::RuleSettings;
 use crate::partitions::{PartitionScan, PruningPhase};
+use crate::plan::Relationship;
 use crate::sql::pruning::{
-    diagnose_filters, diagnose_statements, pruning_disabled, sentence, CauseKind, Diagnosis,
-    KeyFacts,
+    diagnose_filters, diagnose_statements, join_column_tail, pruning_disabled, sentence, CauseKind,
+    Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
 };
 
 /// Flags partitioned-table scans where no phase pruned anything.
@@ -276,15 +277,42 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
     let from_query = context
         .statements()
         .and_then(|statements| diagnose_statements(statements, &scan.parent, &facts));
-    from_query.or_else(|| {
-        let first = context.graph.node(*scan.scans.first()?);
-        let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
-            .into_iter()
-            .flatten()
-            .map(AsRef::as_ref)
-            .collect();
-        diagnose_filters(&filters, &facts)
-    })
+    from_query
+        .or_else(|| {
+            let first = context.graph.node(*scan.scans.first()?);
+            let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
+                .into_iter()
+                .flatten()
+                .map(AsRef::as_ref)
+                .collect();
+            diagnose_filters(&filters, &facts)
+        })
+        .map(|diagnosis| with_join_method(context, scan, diagnosis))
+}
+
+/// A `join-column` cause says what the plan's join does, not what joins do in general.
+fn with_join_method(
+    context: &Context<'_>,
+    scan: &PartitionScan,
+    mut diagnosis: Diagnosis,
+) -> Diagnosis {
+    if diagnosis.kind != CauseKind::JoinColumn {
+        return diagnosis;
+    }
+    let graph = context.graph;
+    let mut child = scan.node_id;
+    for ancestor in graph.ancestors(scan.node_id) {
+        let method = &*graph.node(ancestor).node_type;
+        if matches!(method, "Hash Join" | "Merge Join" | "Nested Loop") {
+            let inner = graph.relationship(child) == Some(&Relationship::Inner);
+            diagnosis.cause = diagnosis
+                .cause
+                .replace(JOIN_COLUMN_TAIL, join_column_tail(method, inner));
+            break;
+        }
+        child = ancestor;
+    }
+    diagnosis
 }
 
 fn suggestion(scan: &PartitionScan, diagnosis: Option<&Diagnosis>, query_known: bool) -> String {

@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 use crate::sql::conjuncts::split_and;
 
 use sqlparser::ast::{
-    Expr, JoinConstraint, JoinOperator, Query, Select, SetExpr, Statement, TableFactor, Visit,
-    Visitor,
+    Expr, FromTable, JoinConstraint, JoinOperator, Query, Select, SetExpr, Statement, TableFactor,
+    TableWithJoins, UpdateTableFromKind, Visit, Visitor,
 };
 
 /// One read of the table: the name the query uses for it and the conditions on that read.
@@ -17,7 +17,8 @@ pub(super) struct TableRead {
     pub conjuncts: Vec<Expr>,
 }
 
-/// Every SELECT of the statement (subqueries and CTEs included) that reads `table`.
+/// Every SELECT of the statement (subqueries and CTEs included) that reads `table`, and the
+/// UPDATE, DELETE or MERGE that reads it to change it.
 pub(super) fn table_reads(statement: &Statement, table: &str) -> Vec<TableRead> {
     struct Queries<'a> {
         table: &'a str,
@@ -42,6 +43,50 @@ pub(super) fn table_reads(statement: &Statement, table: &str) -> Vec<TableRead> 
             }
             ControlFlow::Continue(())
         }
+
+        fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
+            match statement {
+                Statement::Update(update) => {
+                    let mut tables = vec![&update.table];
+                    if let Some(
+                        UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from),
+                    ) = &update.from
+                    {
+                        tables.extend(from);
+                    }
+                    self.reads.extend(reads_in_tables(
+                        &tables,
+                        update.selection.as_ref(),
+                        self.table,
+                    ));
+                }
+                Statement::Delete(delete) => {
+                    let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
+                        &delete.from;
+                    let mut tables: Vec<&TableWithJoins> = from.iter().collect();
+                    tables.extend(delete.using.iter().flatten());
+                    self.reads.extend(reads_in_tables(
+                        &tables,
+                        delete.selection.as_ref(),
+                        self.table,
+                    ));
+                }
+                Statement::Merge(merge) => {
+                    let mut conjuncts = Vec::new();
+                    split_and(&merge.on, &mut conjuncts);
+                    for factor in [&merge.table, &merge.source] {
+                        if let Some(reference) = reference_to(factor, self.table) {
+                            self.reads.push(TableRead {
+                                reference,
+                                conjuncts: conjuncts.clone(),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
     }
     let mut visitor = Queries {
         table,
@@ -52,12 +97,22 @@ pub(super) fn table_reads(statement: &Statement, table: &str) -> Vec<TableRead> 
 }
 
 fn reads_in_select(select: &Select, table: &str) -> Vec<TableRead> {
+    let tables: Vec<&TableWithJoins> = select.from.iter().collect();
+    reads_in_tables(&tables, select.selection.as_ref(), table)
+}
+
+/// The reads of `table` among FROM items (with their joins) under one WHERE clause.
+fn reads_in_tables(
+    tables: &[&TableWithJoins],
+    selection: Option<&Expr>,
+    table: &str,
+) -> Vec<TableRead> {
     let mut conjuncts = Vec::new();
-    if let Some(selection) = &select.selection {
+    if let Some(selection) = selection {
         split_and(selection, &mut conjuncts);
     }
     let mut references = Vec::new();
-    for from in &select.from {
+    for from in tables {
         let factors =
             std::iter::once(&from.relation).chain(from.joins.iter().map(|join| &join.relation));
         for factor in factors {

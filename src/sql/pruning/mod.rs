@@ -196,6 +196,34 @@ pub fn diagnose_filters(filters: &[&str], key: &KeyFacts) -> Option<Diagnosis> {
     })
 }
 
+/// How a `join-column` cause ends when the plan's join method is not known.
+pub const JOIN_COLUMN_TAIL: &str =
+    "only a parameterised nested loop prunes at run time, hash and merge joins read every partition";
+
+/// The end of a `join-column` cause for the join the plan chose: `method` its node type, `inner`
+/// whether the partitioned table is on its inner side.
+pub fn join_column_tail(method: &str, inner: bool) -> &'static str {
+    match (method, inner) {
+        ("Nested Loop", true) => {
+            "the nested loop reads it on its inner side without the key as a parameter, so nothing prunes at run \
+             time either"
+        }
+        ("Nested Loop", false) => {
+            "the nested loop reads it on its outer side, once and in full; only the inner side of a parameterised \
+             nested loop prunes at run time"
+        }
+        ("Hash Join", _) => {
+            "the hash join reads every partition: a hash join cannot prune at run time, only a parameterised nested \
+             loop can"
+        }
+        ("Merge Join", _) => {
+            "the merge join reads every partition: a merge join cannot prune at run time, only a parameterised \
+             nested loop can"
+        }
+        _ => JOIN_COLUMN_TAIL,
+    }
+}
+
 /// The cause as a sentence.
 pub fn sentence(kind: CauseKind, detail: &str, key: &KeyFacts) -> String {
     let column = &key.column;
@@ -258,8 +286,7 @@ pub fn sentence(kind: CauseKind, detail: &str, key: &KeyFacts) -> String {
              run-time pruning can skip partitions"
         ),
         CauseKind::JoinColumn => format!(
-            "{detail}: {column} is compared with a column of another table; only a parameterised nested loop prunes \
-             at run time, hash and merge joins read every partition"
+            "{detail}: {column} is compared with a column of another table; {JOIN_COLUMN_TAIL}"
         ),
         CauseKind::StableValue => format!(
             "{column} is compared with {detail}(), known only when the statement starts: pruning happens at executor \
@@ -297,6 +324,52 @@ mod tests {
         .unwrap();
         assert_eq!(d.kind, CauseKind::NoKeyPredicate);
         assert!(d.rewrite_sql.is_none());
+    }
+
+    #[test]
+    fn updates_deletes_and_merges_get_their_why_too() {
+        let key = range("order_id", "bigint");
+        let update = diagnose_query(
+            "UPDATE orders SET status = 'x' WHERE customer_id = 5",
+            "orders",
+            &key,
+        )
+        .unwrap();
+        assert_eq!(update.kind, CauseKind::NoKeyPredicate);
+        let delete = diagnose_query(
+            "DELETE FROM measurements WHERE date_trunc('day', created_at) = '2024-03-15'",
+            "measurements",
+            &range("created_at", "timestamp with time zone"),
+        )
+        .unwrap();
+        assert_eq!(delete.kind, CauseKind::FunctionOnKey);
+        assert!(delete
+            .rewrite_sql
+            .unwrap()
+            .contains("DELETE FROM measurements WHERE (created_at >= '2024-03-15' AND created_at < '2024-03-16')"));
+        let merge = diagnose_query(
+            "MERGE INTO orders o USING customers c ON o.order_id + 1 = c.last_order_id \
+             WHEN MATCHED THEN UPDATE SET status = 'x'",
+            "orders",
+            &key,
+        )
+        .unwrap();
+        assert_eq!(merge.kind, CauseKind::FunctionOnKey);
+    }
+
+    #[test]
+    fn between_around_a_wrapped_key_is_a_function_on_the_key() {
+        let d = diagnose_query(
+            "SELECT * FROM measurements WHERE date_trunc('day', created_at) BETWEEN '2024-03-01' AND '2024-03-02'",
+            "measurements",
+            &range("created_at", "timestamp with time zone"),
+        )
+        .unwrap();
+        assert_eq!(d.kind, CauseKind::FunctionOnKey);
+        assert!(d
+            .rewrite_sql
+            .unwrap()
+            .contains("created_at >= '2024-03-01' AND created_at < '2024-03-03'"));
     }
 
     #[test]
