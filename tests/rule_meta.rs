@@ -179,7 +179,10 @@ fn every_rule_fires_on_its_failing_cases_and_not_on_its_passing_ones() {
                 })
                 .filter(|f| {
                     case.cause.as_ref().is_none_or(|words| {
-                        f.cause.as_deref().unwrap_or_default().contains(words.as_str())
+                        f.cause
+                            .as_deref()
+                            .unwrap_or_default()
+                            .contains(words.as_str())
                     })
                 })
                 .filter(|f| {

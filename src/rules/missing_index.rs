@@ -7,7 +7,10 @@ use super::sites::{catalog_relation, Basis, ScanSite, Volume};
 use crate::catalog::{Catalog, Relation};
 use crate::numbers::{count, percent};
 use crate::plan::{NodeId, PlanGraph};
-use crate::sql::{create_index, create_partitioned_index, index_columns, IndexKey, TableRef};
+use crate::sql::{
+    create_index, create_partitioned_index, index_columns, index_columns_per_arm, IndexColumns,
+    IndexKey, TableRef,
+};
 
 /// Flags selective filters on large sequential scans, and joins that read a large table in
 /// full for a few of its rows, and writes the index that serves them.
@@ -30,6 +33,11 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             continue;
         }
         let Some(columns) = index_columns(filter).filter(|columns| !columns.is_empty()) else {
+            if let Some(arms) = index_columns_per_arm(filter) {
+                if report_or_arms(context, settings, site, filter, &volume, &arms, sink) {
+                    reported.push(site.node_id);
+                }
+            }
             continue;
         };
         let catalog_table = context
@@ -140,6 +148,80 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
         });
         reported.push(site.node_id);
     }
+}
+
+/// An OR whose arms filter different columns: a BitmapOr serves it with one index per arm, so
+/// each arm no index serves gets its own. Returns whether it reported.
+fn report_or_arms(
+    context: &Context<'_>,
+    settings: &RuleSettings,
+    site: &ScanSite,
+    filter: &str,
+    volume: &Volume,
+    arms: &[IndexColumns],
+    sink: &mut Sink<'_>,
+) -> bool {
+    let filtered = &site.filtered_seq_scans.nodes;
+    let catalog_table = context
+        .catalog
+        .and_then(|catalog| catalog.find(site.schema.as_deref(), &site.relation));
+    let mut missing: Vec<Vec<&IndexKey>> = Vec::new();
+    for arm in arms {
+        let keys = arm.keys();
+        if catalog_table.is_some_and(|table| has_index_leading_with(table, keys[0])) {
+            continue;
+        }
+        if !missing.iter().any(|known| known[0] == keys[0]) {
+            missing.push(keys);
+        }
+    }
+    if missing.is_empty() {
+        return false;
+    }
+    let fix_sql: Vec<String> = missing
+        .iter()
+        .map(|keys| match site.partition_scan {
+            None => create_index(&plain_table(context, site, filtered), keys),
+            Some(_) => partitioned_index_sql(context, site, catalog_table, keys),
+        })
+        .collect();
+    let indexes: Vec<String> = missing
+        .iter()
+        .map(|keys| {
+            let names: Vec<&str> = keys.iter().map(|key| key.sql.as_str()).collect();
+            format!("({})", names.join(", "))
+        })
+        .collect();
+    let checked = if context.catalog.is_some() {
+        let firsts: Vec<&str> = missing.iter().map(|keys| keys[0].sql.as_str()).collect();
+        format!(
+            "no index on {} starts with {}",
+            site.relation,
+            firsts.join(" or ")
+        )
+    } else {
+        "existing indexes are unknown without a catalog snapshot (--catalog)".to_owned()
+    };
+    sink.report(Draft {
+        node: if filtered.len() == 1 { filtered[0] } else { site.node_id },
+        severity: settings.severity,
+        relation: Some(site.relation.clone()),
+        message: format!(
+            "filter {filter} discards {} of the rows read from {}{}; its OR needs an index for each arm, and {checked}",
+            percent(volume.discard_fraction.unwrap_or(0.0)),
+            site.relation,
+            rows_read(volume, site.partition_scan.map(|_| filtered.len()))
+        ),
+        suggestion: format!(
+            "Create an index for each arm of the OR on {}: {}; the planner combines them with a BitmapOr. Or split the \
+             query into a UNION ALL of one query per arm.",
+            site.relation,
+            indexes.join(" and ")
+        ),
+        fix_sql: Some(fix_sql.join("\n")),
+        diagnosis: None,
+    });
+    true
 }
 
 /// The index keys a DBA would choose on a partitioned table: without the LIST partition keys

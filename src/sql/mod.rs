@@ -13,6 +13,6 @@ pub mod suppress;
 pub use calls::{Call, Calls};
 pub use create_index::{create_index, create_partitioned_index, index_name, TableRef};
 pub use ident::{qualify, quote_ident};
-pub use predicates::{index_columns, IndexColumns, IndexKey};
+pub use predicates::{index_columns, index_columns_per_arm, IndexColumns, IndexKey};
 pub use split::{split_statements, ScriptStatement};
 pub use statement::{check_statement, referenced_tables, CheckedStatement, TableName};

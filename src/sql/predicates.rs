@@ -70,15 +70,46 @@ impl IndexColumns {
 /// Only conjuncts (terms joined by AND) count; `OR`, `NOT`, `<>`, `LIKE` and subplans are
 /// passed over. Returns `None` when the text does not parse as an expression.
 pub fn index_columns(filter: &str) -> Option<IndexColumns> {
-    let expr = Parser::new(&PostgreSqlDialect {})
+    Some(columns_of(&parse_filter(filter)?))
+}
+
+/// For a filter that is an OR of terms (`email = 'a' OR last_order_id = 5`), the index-friendly
+/// predicates of each arm: a BitmapOr needs an index for every arm. `None` when the filter is
+/// no OR, does not parse, or an arm has no index-friendly predicate.
+pub fn index_columns_per_arm(filter: &str) -> Option<Vec<IndexColumns>> {
+    let expr = parse_filter(filter)?;
+    let mut arms = Vec::new();
+    let mut pending = vec![strip_nested(&expr)];
+    while let Some(current) = pending.pop() {
+        match current {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => {
+                pending.push(strip_nested(right));
+                pending.push(strip_nested(left));
+            }
+            arm => arms.push(columns_of(arm)),
+        }
+    }
+    (arms.len() > 1 && arms.iter().all(|arm| !arm.is_empty())).then_some(arms)
+}
+
+fn parse_filter(filter: &str) -> Option<Expr> {
+    Parser::new(&PostgreSqlDialect {})
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(filter)
         .ok()?
         .parse_expr()
-        .ok()?;
+        .ok()
+}
+
+/// The index-friendly predicates among the conjuncts of `expr`.
+fn columns_of(expr: &Expr) -> IndexColumns {
     let mut columns = IndexColumns::default();
     let mut conjuncts = Vec::new();
-    split_and(&expr, &mut conjuncts);
+    split_and(expr, &mut conjuncts);
     for conjunct in &conjuncts {
         match strip_nested(conjunct) {
             Expr::BinaryOp { left, op, right } => {
@@ -134,7 +165,7 @@ pub fn index_columns(filter: &str) -> Option<IndexColumns> {
             _ => {}
         }
     }
-    Some(columns)
+    columns
 }
 
 fn add(columns: &mut IndexColumns, key: IndexKey, is_range: bool) {

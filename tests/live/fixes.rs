@@ -153,7 +153,7 @@ fn applying_the_fixes_planlint_gives_makes_the_check_pass() {
         &["missing-index", "seq-scan"],
     );
     drop(tables);
-    let _tables = Tables::create(&url);
+    let tables = Tables::create(&url);
     // orders is partitioned by order_id and looked up by customer: the fix is the index, after
     // which each of the 8 partitions is probed through it (unpruned-partitions stays, at info).
     fix_and_recheck(
@@ -177,6 +177,14 @@ fn applying_the_fixes_planlint_gives_makes_the_check_pass() {
     fix_and_recheck(
         &url,
         "SELECT * FROM customers WHERE email = 'user4242@example.com'",
+        &["missing-index", "seq-scan"],
+    );
+    drop(tables);
+    // An OR of two columns: one index per arm, combined by a BitmapOr.
+    let _tables = Tables::create(&url);
+    fix_and_recheck(
+        &url,
+        "SELECT * FROM customers WHERE email = 'user42@example.com' OR last_order_id = 123",
         &["missing-index", "seq-scan"],
     );
 }
