@@ -762,3 +762,66 @@ fn long_ddl_is_never_shown_in_part_and_fix_sql_writes_it_whole() {
         "CONCURRENTLY cannot run in a transaction"
     );
 }
+
+/// The text report of each scenario, as a user reads it (no colour, the run time masked), as an
+/// insta snapshot: a change of wording or ranking shows as a diff to review.
+#[test]
+fn text_reports_of_the_scenarios_are_reviewed_snapshots() {
+    let catalog = "tests/fixtures/catalog.json";
+    let plan = |name: &str| format!("tests/fixtures/plans/{name}.json");
+    let query = |name: &str| format!("tests/fixtures/plans/{name}.sql");
+    let with_query = |name: &str| vec!["--query".to_owned(), query(name), plan(name)];
+    let scenarios: Vec<(&str, Vec<String>)> = vec![
+        (
+            "customer_lookup_unindexed",
+            vec![plan("orders_by_customer_all_partitions")],
+        ),
+        (
+            "customer_lookup_indexed",
+            vec![plan("orders_by_customer_indexed_probes")],
+        ),
+        (
+            "join_through_unindexed_key",
+            vec![plan("customers_orders_join_unindexed_key")],
+        ),
+        (
+            "or_across_columns",
+            vec![plan("customers_email_or_last_order_unindexed")],
+        ),
+        (
+            "date_trunc_rewrite",
+            with_query("measurements_date_trunc_unpruned"),
+        ),
+        (
+            "list_key_left_out_of_the_index",
+            vec![plan("accounts_region_name_unindexed")],
+        ),
+        (
+            "pruning_turned_off",
+            vec![plan("prune_disabled_bare_key_seq_scan")],
+        ),
+        (
+            "every_partition_removed_at_startup",
+            with_query("orders_generic_plan_all_removed_at_startup"),
+        ),
+        (
+            "ddl_too_long_to_show",
+            vec![plan("measurements_by_value_unindexed")],
+        ),
+        (
+            "hash_join_on_the_key",
+            with_query("prune_join_hash_on_key_unpruned"),
+        ),
+    ];
+    for (name, args) in scenarios {
+        let output = planlint()
+            .args(["analyze", "--color", "never", "--catalog", catalog])
+            .args(&args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        let (report, elapsed) = text.trim_end().rsplit_once(", in ").unwrap();
+        assert!(elapsed.ends_with(" s"), "{text}");
+        insta::assert_snapshot!(name, format!("{report}, in [elapsed]\n"));
+    }
+}

@@ -57,8 +57,8 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                  existing index: no function or cast on the indexed column."
                     .into()
             } else {
-                "Fine when the query needs most of the table; otherwise add a selective predicate that an index \
-                 can serve."
+                "Fine when the query needs most of the table. If it needs a few rows that the filter does not \
+                 single out (a join, a LIMIT), index the columns it joins or sorts on."
                     .into()
             },
             fix_sql: None,
