@@ -4,12 +4,12 @@ use super::context::{Context, Draft, Sink};
 use super::join_keys::join_key_needs;
 use super::settings::RuleSettings;
 use super::sites::{catalog_relation, Basis, ScanSite, Volume};
-use crate::catalog::{Catalog, Relation};
+use crate::catalog::{Catalog, Index, Relation};
 use crate::numbers::{count, percent};
 use crate::plan::{NodeId, PlanGraph};
 use crate::sql::{
-    create_index, create_partitioned_index, index_columns, index_columns_per_arm, IndexColumns,
-    IndexKey, TableRef,
+    create_index, create_partitioned_index, index_columns, index_columns_per_arm, index_name,
+    qualify, IndexColumns, IndexKey, TableRef,
 };
 
 /// Flags selective filters on large sequential scans, and joins that read a large table in
@@ -56,6 +56,15 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             continue;
         }
         let key_names: Vec<&str> = keys.iter().map(|key| key.sql.as_str()).collect();
+        if let (Some(catalog), Some(table), Some(_)) =
+            (context.catalog, catalog_table, site.partition_scan)
+        {
+            if let Some(invalid) = invalid_index_on(table, &keys) {
+                report_invalid_index(catalog, settings, site, table, invalid, &keys, sink);
+                reported.push(site.node_id);
+                continue;
+            }
+        }
         let fix_sql = match site.partition_scan {
             None => create_index(&plain_table(context, site, filtered), &keys),
             Some(_) => partitioned_index_sql(context, site, catalog_table, &keys),
@@ -148,6 +157,100 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
         });
         reported.push(site.node_id);
     }
+}
+
+/// The index on the partitioned `table` with exactly `keys` that is not valid: created ON
+/// ONLY the parent, and not (yet) built and attached on every partition. The planner does not
+/// use it, and building it again from scratch fails on its name.
+fn invalid_index_on<'c>(table: &'c Relation, keys: &[&IndexKey]) -> Option<&'c Index> {
+    table
+        .indexes
+        .iter()
+        .find(|index| !index.valid && index.predicate.is_none() && same_keys(&index.columns, keys))
+}
+
+fn same_keys(columns: &[String], keys: &[&IndexKey]) -> bool {
+    columns.len() == keys.len()
+        && columns
+            .iter()
+            .zip(keys)
+            .all(|(column, key)| normalize(column) == normalize(&key.sql))
+}
+
+/// Reports the invalid index with the DDL that completes it: an index on each partition that
+/// lacks one with the same keys, and an ATTACH for every partition (attaching an index that
+/// already is attached does nothing).
+fn report_invalid_index(
+    catalog: &Catalog,
+    settings: &RuleSettings,
+    site: &ScanSite,
+    table: &Relation,
+    invalid: &Index,
+    keys: &[&IndexKey],
+    sink: &mut Sink<'_>,
+) {
+    let partitions = catalog.partitions_of(table);
+    let multi_level = partitions
+        .iter()
+        .any(|partition| partition.partition_key.is_some());
+    let parent_index = qualify(Some(&table.schema), &invalid.name);
+    let mut creates = Vec::new();
+    let mut attaches = Vec::new();
+    let mut missing = 0;
+    for partition in &partitions {
+        let existing = partition
+            .indexes
+            .iter()
+            .find(|index| index.predicate.is_none() && same_keys(&index.columns, keys));
+        let name = match existing {
+            Some(index) => index.name.clone(),
+            None => {
+                missing += 1;
+                let partition_ref = TableRef {
+                    schema: Some(partition.schema.clone()),
+                    name: partition.name.clone(),
+                    parent: None,
+                    partitioned: false,
+                };
+                creates.push(create_index(&partition_ref, keys));
+                index_name(&partition.name, keys)
+            }
+        };
+        attaches.push(format!(
+            "ALTER INDEX {parent_index} ATTACH PARTITION {};",
+            qualify(Some(&partition.schema), &name)
+        ));
+    }
+    let fix_sql = (!multi_level).then(|| [creates, attaches].concat().join("\n"));
+    sink.report(Draft {
+        node: site.node_id,
+        severity: settings.severity,
+        relation: Some(site.relation.clone()),
+        message: format!(
+            "the index {} on {} ({}) is invalid: {missing} of its {} partitions have no index of their own attached \
+             to it, so the planner cannot use it and the scans read every row",
+            invalid.name,
+            site.relation,
+            invalid.columns.join(", "),
+            partitions.len()
+        ),
+        suggestion: if fix_sql.is_some() {
+            format!(
+                "Complete the index: build it on each partition that lacks it, concurrently, and attach every \
+                 partition's index to {}; then it becomes valid.",
+                invalid.name
+            )
+        } else {
+            format!(
+                "Complete the index on every level of the partition tree (CREATE INDEX ... ON ONLY each \
+                 sub-partitioned table, CREATE INDEX CONCURRENTLY on each leaf, ALTER INDEX ... ATTACH PARTITION \
+                 at each level), or drop {} and build it again.",
+                invalid.name
+            )
+        },
+        fix_sql,
+        diagnosis: None,
+    });
 }
 
 /// An OR whose arms filter different columns: a BitmapOr serves it with one index per arm, so

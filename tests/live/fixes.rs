@@ -5,17 +5,27 @@
 //! indexes; the schema is dropped at the end.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
 
 use crate::common::{check_json, database_url, with};
 
 const SCHEMA: &str = "planlint_fixes";
+/// The tests here share the schema: one at a time.
+static SCHEMA_IN_USE: Mutex<()> = Mutex::new(());
 const ROLE: &str = "planlint_fixer";
 
 /// The copies of `orders` and `customers`, made afresh, and dropped when this goes out of scope.
 struct Tables {
     url: String,
+}
+
+/// The schema, for the length of one test.
+fn schema_in_use() -> MutexGuard<'static, ()> {
+    SCHEMA_IN_USE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Tables {
@@ -144,6 +154,7 @@ fn fix_and_recheck(url: &str, sql: &str, fixed_rules: &[&str]) {
 #[test]
 fn applying_the_fixes_planlint_gives_makes_the_check_pass() {
     let Some(url) = database_url() else { return };
+    let _schema = schema_in_use();
     // A join through a key no index serves: the index on the join key, and the one on email.
     let tables = Tables::create(&url);
     fix_and_recheck(
@@ -202,4 +213,45 @@ fn the_rewritten_statement_passes() {
         .to_owned();
     let (report, code, stderr) = check_json(&url, &[&rewrite]);
     assert_eq!(code, 0, "{rewrite}: {report} {stderr}");
+}
+
+/// Part of a partitioned index's DDL (the parent's index and one partition's) leaves the parent
+/// index invalid: planlint says so, and its fix completes the index instead of building it
+/// again (which would fail on the name).
+#[test]
+fn an_index_left_invalid_by_part_of_its_ddl_is_completed() {
+    let Some(url) = database_url() else { return };
+    let _schema = schema_in_use();
+    let _tables = Tables::create(&url);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "CREATE INDEX orders_customer_id_idx ON ONLY {SCHEMA}.orders (customer_id);
+             CREATE INDEX orders_p1_customer_id_idx ON {SCHEMA}.orders_p1 (customer_id);
+             ALTER INDEX {SCHEMA}.orders_customer_id_idx ATTACH PARTITION {SCHEMA}.orders_p1_customer_id_idx;"
+        ))
+        .unwrap();
+    let sql = "SELECT * FROM orders WHERE customer_id = 12345";
+    let (report, _, _) = check_json(&with(&url, "user", ROLE), &[sql]);
+    let finding = &findings(&report)["missing-index"].1;
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the index orders_customer_id_idx on orders (customer_id) is invalid: 7 of its 8 partitions"),
+        "{finding}"
+    );
+    let fix = finding["fix_sql"].as_str().unwrap();
+    assert!(!fix.contains("ON ONLY"), "{fix}");
+    assert_eq!(fix.matches("CREATE INDEX CONCURRENTLY").count(), 7, "{fix}");
+    assert_eq!(fix.matches("ATTACH PARTITION").count(), 8, "{fix}");
+    fix_and_recheck(&url, sql, &["missing-index", "seq-scan"]);
+    let valid: bool = client
+        .query_one(
+            &format!("SELECT indisvalid FROM pg_index WHERE indexrelid = '{SCHEMA}.orders_customer_id_idx'::regclass"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(valid);
 }
