@@ -7,8 +7,8 @@ use super::settings::RuleSettings;
 use crate::partitions::{PartitionScan, PruningPhase};
 use crate::plan::Relationship;
 use crate::sql::pruning::{
-    diagnose_filters, diagnose_statements, join_column_tail, pruning_disabled, sentence, CauseKind,
-    Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
+    diagnose_filters, diagnose_statements, join_column_tail, pruning_disabled, sentence,
+    wrapped_column, CauseKind, Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
 };
 
 /// Flags partitioned-table scans where no phase pruned anything.
@@ -35,7 +35,11 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
         if scan.partitions_total.is_none()
             && (empty == 0 || (empty as f64) < min_empty_fraction * in_plan as f64)
         {
-            // Without the total, only needless scans show that pruning could have done more.
+            // Without the total, only needless scans show that pruning could have done more,
+            // unless every partition's filter wraps the same column: likely the key.
+            if let Some(inference) = wrapped_key_inference(context, scan) {
+                report_inference(context, settings, scan, inference, sink);
+            }
             continue;
         }
         let (message, severity) = match scan.partitions_total {
@@ -87,6 +91,94 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             fix_sql: None,
             diagnosis,
         });
+    }
+}
+
+/// What the plan shows of a probable cause without a catalog: the column every partition's
+/// filter wraps in a function or cast, and one such comparison.
+struct WrappedKey {
+    column: String,
+    comparison: String,
+}
+
+/// The column every partition scan's filter wraps in a function or cast, the same one in all.
+fn wrapped_key_inference(context: &Context<'_>, scan: &PartitionScan) -> Option<WrappedKey> {
+    let mut found: Option<WrappedKey> = None;
+    for &id in &scan.scans {
+        let filter = context.graph.node(id).filter.as_deref()?;
+        let (column, comparison) = wrapped_column(filter)?;
+        match &found {
+            Some(known) if known.column != column => return None,
+            Some(_) => {}
+            None => found = Some(WrappedKey { column, comparison }),
+        }
+    }
+    found
+}
+
+/// Without a catalog: every partition read, each filter wrapping the same column in a function.
+/// Worded as what it is, an inference; with the statement, the rewrite on the bare column (which
+/// returns the same rows whichever column the key is).
+fn report_inference(
+    context: &Context<'_>,
+    settings: &RuleSettings,
+    scan: &PartitionScan,
+    inference: WrappedKey,
+    sink: &mut Sink<'_>,
+) {
+    let column = inference.column.clone();
+    let diagnosis = inferred_diagnosis(context, scan, inference);
+    let rewrite_sql = diagnosis.rewrite_sql.clone();
+    sink.report(Draft {
+        node: scan.node_id,
+        severity: settings.severity.lowered(),
+        relation: Some(scan.parent.clone()),
+        message: format!(
+            "scanned all {} partitions of {} that the plan shows, none removed at start-up or run time, and every \
+             one's filter wraps {column} in a function or cast; the total is unknown (partitions pruned at plan \
+             time leave no trace in a plan)",
+            scan.partitions_in_plan, scan.parent
+        ),
+        suggestion: format!(
+            "If {column} is the partition key of {}, compare the bare column instead{}. Pass a catalog snapshot \
+             (--catalog FILE) to know the key and the exact count.",
+            scan.parent,
+            if rewrite_sql.is_some() {
+                ", as rewrite_sql does (it returns the same rows)"
+            } else {
+                ""
+            }
+        ),
+        fix_sql: None,
+        diagnosis: Some(diagnosis),
+    });
+}
+
+/// The cause a catalog-less plan suggests, worded as the inference it is; with the statement,
+/// the rewrite on the bare column (which returns the same rows whichever column the key is).
+fn inferred_diagnosis(
+    context: &Context<'_>,
+    scan: &PartitionScan,
+    inference: WrappedKey,
+) -> Diagnosis {
+    let WrappedKey { column, comparison } = inference;
+    let facts = KeyFacts {
+        column: column.clone(),
+        strategy: "range".to_owned(),
+        type_name: None,
+    };
+    let rewrite_sql = context
+        .statements()
+        .and_then(|statements| diagnose_statements(statements, &scan.parent, &facts))
+        .and_then(|diagnosis| diagnosis.rewrite_sql);
+    Diagnosis {
+        kind: CauseKind::FunctionOnKey,
+        cause: format!(
+            "likely: every partition compares {column} through a function or cast, {comparison}; if {column} is the \
+             partition key, that keeps the planner from pruning, since it compares only the bare key with the \
+             partition bounds (an inference: the plan does not name the key)"
+        ),
+        rewrite_sql,
     }
 }
 
@@ -262,7 +354,10 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
             rewrite_sql: None,
         });
     }
-    let key = scan.partition_key.as_ref()?;
+    let Some(key) = scan.partition_key.as_ref() else {
+        return wrapped_key_inference(context, scan)
+            .map(|inference| inferred_diagnosis(context, scan, inference));
+    };
     let column = key.columns.first()?.clone();
     let type_name = context
         .catalog

@@ -332,3 +332,64 @@ fn flip(op: &BinaryOperator) -> BinaryOperator {
         other => other.clone(),
     }
 }
+
+/// `f(column) OP value` or `value OP f(column)`, where `f` is a function, cast or extract and
+/// the value mentions no column: the wrapped side and the value.
+pub(super) fn wrapped_comparison(expr: &Expr) -> Option<(&Expr, &Expr)> {
+    let Expr::BinaryOp { left, op, right } = strip(expr) else {
+        return None;
+    };
+    if !matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    ) {
+        return None;
+    }
+    // A function, cast or extract over a column; `'2024-03-15'::date` is a value.
+    let wrapper = |e: &Expr| {
+        matches!(
+            strip(e),
+            Expr::Function(_) | Expr::Cast { .. } | Expr::Extract { .. }
+        ) && has_column(e)
+    };
+    let (wrapped, value) = match (wrapper(left), wrapper(right)) {
+        (true, false) => (strip(left), strip(right)),
+        (false, true) => (strip(right), strip(left)),
+        _ => return None,
+    };
+    (!has_column(value)).then_some((wrapped, value))
+}
+
+/// The one column an expression reads (its last name part), when it reads exactly one.
+pub(super) fn only_column(expr: &Expr) -> Option<String> {
+    let mut columns = std::collections::BTreeSet::new();
+    let _ = sqlparser::ast::visit_expressions(expr, |e| {
+        match e {
+            Expr::Identifier(ident) => {
+                columns.insert(ident.value.clone());
+            }
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(last) = parts.last() {
+                    columns.insert(last.value.clone());
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let mut columns = columns.into_iter();
+    match (columns.next(), columns.next()) {
+        (Some(column), None) => Some(column),
+        _ => None,
+    }
+}
+
+fn has_column(expr: &Expr) -> bool {
+    contains(expr, &|e| {
+        matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+    })
+}

@@ -224,6 +224,25 @@ pub fn join_column_tail(method: &str, inner: bool) -> &'static str {
     }
 }
 
+/// The column a filter compares through a function or cast (`date_trunc('day', created_at) =
+/// ...`, `created_at::date = ...`), with the filter's text: what keeps pruning from working
+/// when that column is the partition key. `None` when no comparison of the filter wraps a
+/// single column, or it does not parse.
+pub fn wrapped_column(filter: &str) -> Option<(String, String)> {
+    let expr = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(filter)
+        .and_then(|mut parser| parser.parse_expr())
+        .ok()?;
+    let mut conjuncts = Vec::new();
+    split_and(&expr, &mut conjuncts);
+    conjuncts.iter().find_map(|conjunct| {
+        let (wrapped, _) = classify::wrapped_comparison(conjunct)?;
+        let column = classify::only_column(wrapped)?;
+        Some((column, filter.trim().to_owned()))
+    })
+}
+
 /// The cause as a sentence.
 pub fn sentence(kind: CauseKind, detail: &str, key: &KeyFacts) -> String {
     let column = &key.column;
