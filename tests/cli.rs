@@ -825,3 +825,32 @@ fn text_reports_of_the_scenarios_are_reviewed_snapshots() {
         insta::assert_snapshot!(name, format!("{report}, in [elapsed]\n"));
     }
 }
+
+/// Numbers agree within a report: the table's size is the catalog's in every finding, and the
+/// rows a parallel scan kept are the Gather's exact count, not a sum of rounded averages.
+#[test]
+fn numbers_in_one_report_agree() {
+    let output = planlint()
+        .args([
+            "analyze",
+            "--color",
+            "never",
+            "--catalog",
+            "tests/fixtures/catalog.json",
+            "tests/fixtures/plans/orders_by_customer_all_partitions.analyze.json",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Gather  (rows=4 loops=1"), "{text}");
+    assert!(text.contains("reads a table of 400,000 rows"), "{text}");
+    assert!(
+        text.contains("its filter discards >99.9% of them, keeping 4\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rows read from orders (400,000 rows over 8 partitions)"),
+        "{text}"
+    );
+    assert!(!text.contains("400,001"), "{text}");
+}

@@ -368,20 +368,32 @@ fn without_partition_keys<'a>(
     (!only_partition_keys).then_some(kept)
 }
 
-/// ` (400,000 rows over 8 partitions)`; `about` when the count is the planner's estimate.
+/// ` (400,000 rows over 8 partitions)`: the table's size as seq-scan gives it (the catalog's,
+/// else counted, else estimated with `about`), and how many times it was read when more than
+/// once (a scan repeated in each parallel worker or loop).
 fn rows_read(volume: &Volume, partitions: Option<usize>) -> String {
-    let (rows, about) = match (volume.rows_read, volume.table_basis) {
-        (Some(read), _) => (read, ""),
-        (None, Basis::Catalog) => (volume.table_rows, ""),
-        (None, _) => (volume.table_rows, "about "),
+    let about = if volume.table_basis == Basis::Estimated {
+        "about "
+    } else {
+        ""
+    };
+    let rows = volume.table_rows;
+    let passes = volume
+        .rows_read
+        .filter(|_| rows > 0.0)
+        .map_or(1.0, |read| (read / rows).round());
+    let times = if passes >= 2.0 {
+        format!(", read {passes} times")
+    } else {
+        String::new()
     };
     match partitions {
-        Some(1) => format!(" ({about}{} rows from 1 partition)", count(rows)),
+        Some(1) => format!(" ({about}{} rows from 1 partition{times})", count(rows)),
         Some(partitions) => format!(
-            " ({about}{} rows over {partitions} partitions)",
+            " ({about}{} rows over {partitions} partitions{times})",
             count(rows)
         ),
-        None => format!(" ({about}{} rows)", count(rows)),
+        None => format!(" ({about}{} rows{times})", count(rows)),
     }
 }
 

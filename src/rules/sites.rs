@@ -114,7 +114,14 @@ fn site(
     partition_scan: Option<usize>,
     scans: Vec<NodeId>,
 ) -> ScanSite {
-    let seq_scans = Measured::of(graph, catalog, &scans, |node| node.node_type == "Seq Scan");
+    let mut seq_scans = Measured::of(graph, catalog, &scans, |node| node.node_type == "Seq Scan");
+    if seq_scans.nodes.len() == scans.len() {
+        if let (Some(volume), Some(gathered)) =
+            (seq_scans.volume.as_mut(), gathered_rows(graph, node_id))
+        {
+            volume.count_returned(gathered);
+        }
+    }
     let filtered_seq_scans = if seq_scans
         .nodes
         .iter()
@@ -161,6 +168,49 @@ pub struct Volume {
     pub rows_read: Option<f64>,
     /// Rows kept over all loops (ANALYZE), when measured.
     pub rows_returned: Option<f64>,
+}
+
+impl Volume {
+    /// Takes `returned` as the exact count of rows kept: a parallel scan's ANALYZE counts are
+    /// averages per process, rounded, so their sum can miss a row or two that the Gather above
+    /// counts exactly. The rows read move by as much, and the discarded share follows.
+    fn count_returned(&mut self, returned: f64) {
+        let (Some(read), Some(old)) = (self.rows_read, self.rows_returned) else {
+            return;
+        };
+        let read = (read - old + returned).max(returned);
+        self.rows_read = Some(read);
+        self.rows_returned = Some(returned);
+        if self.discard_fraction.is_some_and(|fraction| fraction > 0.0) && read > 0.0 {
+            self.discard_fraction = Some(1.0 - returned / read);
+        }
+        if self.table_basis == Basis::Measured {
+            self.table_rows = read;
+        }
+    }
+}
+
+/// The exact rows a parallel table access returned, under ANALYZE: the count of the Gather
+/// right above it (through Appends, which pass rows on unchanged).
+fn gathered_rows(graph: &PlanGraph, site: NodeId) -> Option<f64> {
+    if !graph.node(site).parallel_aware && !graph.node(site).is_append() {
+        return None;
+    }
+    let mut current = site;
+    loop {
+        let parent = graph.parent(current)?;
+        let node = graph.node(parent);
+        match &*node.node_type {
+            "Gather" | "Gather Merge" if node.filter.is_none() => {
+                return node
+                    .actual_rows
+                    .zip(node.actual_loops)
+                    .map(|(rows, loops)| rows * loops);
+            }
+            "Append" if node.filter.is_none() => current = parent,
+            _ => return None,
+        }
+    }
 }
 
 /// Measures the scans `nodes` (all of one table access).
