@@ -170,7 +170,8 @@ relation_docs AS (
                'name', r.relname,
                'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned_table'
                                       WHEN 'f' THEN 'foreign_table' WHEN 'm' THEN 'materialized_view' END,
-               'visible', pg_catalog.pg_table_is_visible(r.oid),
+               -- NULL when the relation was dropped while the snapshot ran
+               'visible', coalesce(pg_catalog.pg_table_is_visible(r.oid), false),
                'reltuples', r.reltuples::numeric,
                'relpages', r.relpages,
                'parent', CASE WHEN r.relispartition THEN p.parent END,

@@ -590,7 +590,7 @@ fn verify_tries_suggested_indexes_with_hypopg_and_drops_unused_ones() {
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let indexes: i64 = client
         .query_one(
-            "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%(email)%'",
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexdef LIKE '%(email)%'",
             &[],
         )
         .unwrap()

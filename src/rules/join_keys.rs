@@ -34,7 +34,8 @@ pub(super) struct JoinKeyNeed<'a> {
 }
 
 /// The tables read in full by a join that needs at most `1 - min_discard_fraction` of their
-/// rows, on tables of at least `min_rows` rows.
+/// rows, for at most a tenth of that many rows of the other side, on tables of at least
+/// `min_rows` rows.
 pub(super) fn join_key_needs<'a>(
     context: &'a Context<'_>,
     min_rows: f64,
@@ -69,6 +70,7 @@ pub(super) fn join_key_needs<'a>(
         };
         let join_rows = rows(graph, join);
         for &big in candidates {
+            let small = if big == inner { outer } else { inner };
             let Some(site) = site_under(graph, context.sites, big) else {
                 continue;
             };
@@ -77,9 +79,13 @@ pub(super) fn join_key_needs<'a>(
             };
             let read_in_full = site.seq_scans.nodes.len() == site.scans.len()
                 && volume.discard_fraction.unwrap_or(0.0) < min_discard_fraction;
+            // A few rows needed, and a few rows to look them up for: a nested loop over an
+            // index then probes the table a few times instead of reading it.
+            let needed = (1.0 - min_discard_fraction) * volume.table_rows;
             if !read_in_full
                 || volume.table_rows < min_rows
-                || join_rows > (1.0 - min_discard_fraction) * volume.table_rows
+                || join_rows > needed
+                || rows(graph, small) > needed / 10.0
             {
                 continue;
             }

@@ -14,9 +14,11 @@ const MISSING_INDEX: &str = "missing-index";
 
 /// Ranks the findings of each plan node (they come sorted by node) and fixes their pointers.
 pub(super) fn rank(findings: &mut [Finding]) {
-    let index_in_report = findings
+    let indexed: Vec<Option<String>> = findings
         .iter()
-        .any(|finding| finding.rule == MISSING_INDEX && finding.fix_sql.is_some());
+        .filter(|finding| finding.rule == MISSING_INDEX && finding.fix_sql.is_some())
+        .map(|finding| finding.relation.clone())
+        .collect();
     let mut start = 0;
     while start < findings.len() {
         let node = findings[start].node_id;
@@ -28,8 +30,8 @@ pub(super) fn rank(findings: &mut [Finding]) {
         rank_node(&mut findings[start..end]);
         start = end;
     }
-    if !index_in_report {
-        for finding in findings.iter_mut() {
+    for finding in findings.iter_mut() {
+        if !indexed.contains(&finding.relation) {
             finding.suggestion = without_index_pointer(&finding.suggestion);
         }
     }
@@ -84,7 +86,7 @@ fn rank_node(findings: &mut [Finding]) {
     }
 }
 
-/// A suggestion without its pointer to missing-index, for a report that holds no index.
+/// A suggestion without its pointer to missing-index, for a table the report has no index for.
 fn without_index_pointer(suggestion: &str) -> String {
     suggestion
         .replace(" (see missing-index for the DDL)", "")

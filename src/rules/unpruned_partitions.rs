@@ -182,7 +182,8 @@ fn inferred_diagnosis(
     }
 }
 
-/// A query with no reason to name the key (it has no predicate on it) whose every partition is
+/// A query with no reason to name the key (it has no predicate on it, or ORs one with a
+/// predicate on another column, which every partition may match) whose every partition is
 /// probed through an index, on few enough partitions that probing each costs little: what is
 /// left to pay is planning and locking each partition, which grows with their number.
 fn probed_cheaply(
@@ -192,7 +193,12 @@ fn probed_cheaply(
     diagnosis: Option<&Diagnosis>,
 ) -> bool {
     scan.partitions_total.is_some()
-        && diagnosis.is_none_or(|diagnosis| diagnosis.kind == CauseKind::NoKeyPredicate)
+        && diagnosis.is_none_or(|diagnosis| {
+            matches!(
+                diagnosis.kind,
+                CauseKind::NoKeyPredicate | CauseKind::OrAcrossColumns
+            )
+        })
         && !scan.scans.is_empty()
         && scan
             .scans
@@ -216,8 +222,8 @@ fn report_cheap_probes(
             scan.partitions_in_plan
         ),
         suggestion: format!(
-            "Nothing to fix at this partition count: the query does not name the partition key, and each partition \
-             is read through an index. Planning and locking grow with the number of partitions; if {} is mostly \
+            "Nothing to fix at this partition count: the query does not confine itself to some partitions, and each \
+             partition is read through an index. Planning and locking grow with the number of partitions; if {} is mostly \
              queried this way and keeps gaining partitions, reconsider the partition key.",
             scan.parent
         ),

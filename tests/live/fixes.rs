@@ -98,13 +98,17 @@ fn findings(report: &Value) -> BTreeMap<String, (u8, Value)> {
         .collect()
 }
 
+/// psql of the test server's binaries, else the one on PATH.
+fn psql() -> String {
+    std::env::var("PLANLINT_PG_BIN")
+        .map(|bin| format!("{bin}/psql"))
+        .unwrap_or_else(|_| "psql".to_owned())
+}
+
 /// Runs the script `--fix-sql` wrote with psql, as the user would (psql of the test server's
 /// binaries, else the one on PATH).
 fn run_with_psql(url: &str, script: &std::path::Path) {
-    let psql = std::env::var("PLANLINT_PG_BIN")
-        .map(|bin| format!("{bin}/psql"))
-        .unwrap_or_else(|_| "psql".to_owned());
-    let output = std::process::Command::new(psql)
+    let output = std::process::Command::new(psql())
         .args(["-X", "-q", "-d", url, "-f"])
         .arg(script)
         .output()
@@ -254,4 +258,137 @@ fn an_index_left_invalid_by_part_of_its_ddl_is_completed() {
         .unwrap()
         .get(0);
     assert!(valid);
+}
+
+/// The whole fixture schema, loaded by psql into the test schema, and dropped at the end.
+struct FixtureSchema {
+    url: String,
+}
+
+impl FixtureSchema {
+    fn load(url: &str) -> Self {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};"
+            ))
+            .unwrap();
+        let output = std::process::Command::new(psql())
+            .args(["-X", "-q", "-d", url, "-f", "scripts/fixtures-schema.sql"])
+            .env("PGOPTIONS", format!("-c search_path={SCHEMA}"))
+            .output()
+            .expect("psql runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        client
+            .batch_execute(&format!(
+                "DO $$ BEGIN
+                     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                         CREATE ROLE {ROLE} LOGIN;
+                     END IF;
+                 END $$;
+                 GRANT USAGE ON SCHEMA {SCHEMA} TO {ROLE};
+                 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {ROLE};
+                 ALTER ROLE {ROLE} SET search_path = {SCHEMA};"
+            ))
+            .unwrap();
+        Self {
+            url: url.to_owned(),
+        }
+    }
+}
+
+impl Drop for FixtureSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"));
+        }
+    }
+}
+
+/// The fixture queries that are one SELECT on the main fixture database, with no setup.
+fn fixture_statements() -> Vec<(String, String)> {
+    let mut statements = Vec::new();
+    for entry in std::fs::read_dir("scripts/fixtures-queries").unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.lines().any(|line| line.starts_with("-- database:")) {
+            continue;
+        }
+        let sql: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with("--"))
+            .collect();
+        let sql = sql.join("\n");
+        let sql = sql.trim();
+        if sql.matches(';').count() == 1 && sql.to_uppercase().starts_with("SELECT") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            statements.push((name, sql.trim_end_matches(';').to_owned()));
+        }
+    }
+    statements.sort();
+    statements
+}
+
+/// For every fixture statement that planlint gives a fix for: apply the `--fix-sql` script
+/// with psql, check again (the rewritten statement when there is one) and see it pass at the
+/// default --fail-on with nothing louder, then drop what the script made.
+#[test]
+fn every_fixture_statement_passes_once_its_fixes_are_applied() {
+    let Some(url) = database_url() else { return };
+    let _schema = schema_in_use();
+    let _fixtures = FixtureSchema::load(&url);
+    let as_role = with(&url, "user", ROLE);
+    let dir = tempfile::tempdir().unwrap();
+    let mut fixed = Vec::new();
+    for (name, sql) in fixture_statements() {
+        let script = dir.path().join(format!("{name}.sql"));
+        let (report, _, stderr) =
+            check_json(&as_role, &["--fix-sql", script.to_str().unwrap(), &sql]);
+        let before = findings(&report);
+        let rewrite = before
+            .values()
+            .find_map(|(_, finding)| finding["rewrite_sql"].as_str())
+            .map(str::to_owned);
+        let has_ddl = before
+            .values()
+            .any(|(_, finding)| finding["fix_sql"].is_string());
+        if !has_ddl && rewrite.is_none() {
+            continue;
+        }
+        if has_ddl {
+            run_with_psql(&url, &script);
+        }
+        let recheck = rewrite.clone().unwrap_or_else(|| sql.clone());
+        let (after_report, code, after_stderr) = check_json(&as_role, &[&recheck]);
+        let after = findings(&after_report);
+        assert_eq!(
+            code, 0,
+            "{name}: still failing after its fixes ({recheck}): {after:?} {stderr} {after_stderr}"
+        );
+        for (rule, (severity, _)) in &after {
+            let was = before.get(rule).map_or(0, |(severity, _)| *severity);
+            assert!(*severity <= was, "{name}: {rule} got louder: {after:?}");
+        }
+        // Drop what the script made: a parent's index takes its partitions' with it.
+        let made = std::fs::read_to_string(&script).unwrap();
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        for line in made.lines().filter(|line| line.starts_with("CREATE INDEX")) {
+            let index = line
+                .trim_start_matches("CREATE INDEX ")
+                .trim_start_matches("CONCURRENTLY ")
+                .split_whitespace()
+                .next()
+                .unwrap();
+            client
+                .batch_execute(&format!("DROP INDEX IF EXISTS {SCHEMA}.{index}"))
+                .unwrap();
+        }
+        fixed.push(name);
+    }
+    eprintln!("fixed, then passed: {}", fixed.join(", "));
+    assert!(fixed.len() >= 6, "fixed only {fixed:?}");
 }
