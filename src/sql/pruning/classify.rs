@@ -176,11 +176,11 @@ fn wrapped_key(key_side: &Expr, whole: &Expr) -> Verdict {
 
 fn find_wrapped_key<'a>(expr: &'a Expr, is_key: &dyn Fn(&Expr) -> bool) -> Option<&'a Expr> {
     match expr {
-        Expr::Cast { expr: inner, .. } | Expr::Extract { expr: inner, .. }
-            if mentions(inner, is_key) =>
-        {
-            Some(expr)
-        }
+        Expr::Cast { expr: inner, .. }
+        | Expr::Extract { expr: inner, .. }
+        | Expr::AtTimeZone {
+            timestamp: inner, ..
+        } if mentions(inner, is_key) => Some(expr),
         Expr::Function(_) | Expr::BinaryOp { .. } if mentions(expr, is_key) => Some(expr),
         _ => None,
     }

@@ -31,7 +31,9 @@ pub(super) enum Outcome {
 /// A rewrite of `predicate` onto the bare key, for the shapes planlint knows, offered only
 /// under the conditions in which it returns the same rows:
 ///
-/// - `date_trunc(unit, key)` (day, month, year), `key::date` and `extract(year FROM key)`
+/// - `date_trunc(unit, key)` (day, month, year), `key::date` and `extract(year FROM key)`,
+///   each also over `key AT TIME ZONE 'zone'` for a timestamptz key (the bounds are then that
+///   zone's midnights, the same instants in every session),
 ///   compared by `=`, `<`, `<=`, `>`, `>=` or BETWEEN with a literal that is a whole bucket:
 ///   a date (with no time of day but midnight, and no time zone) aligned to the unit, or a
 ///   year. The bucket's bounds become a range on the key. For a `timestamp with time zone`
@@ -57,6 +59,20 @@ pub(super) fn rewrite_predicate(
         parse(&sql).map(|expr| Outcome::Rewrite(Box::new(Rewrite { expr, caveat })))
     };
     let predicate = strip(predicate);
+    // A key shifted AT TIME ZONE is a timestamp in that zone only for a timestamptz key; the
+    // bounds are then instants, the same in every session.
+    let timestamptz = key
+        .type_name
+        .as_deref()
+        .is_some_and(|name| name == "timestamp with time zone");
+    let usable = |truncation: &Truncation| truncation.zone.is_none() || timestamptz;
+    let caveat = |truncation: &Truncation| {
+        if truncation.zone.is_some() {
+            None
+        } else {
+            zone_caveat.clone()
+        }
+    };
     if let Expr::Between {
         expr: wrapped,
         negated: false,
@@ -64,12 +80,17 @@ pub(super) fn rewrite_predicate(
         high,
     } = predicate
     {
-        let (column, unit) = truncation(strip(wrapped), &is_key)?;
-        let low = bucket(strip(low), unit)?.ok()?;
-        let high = bucket(strip(high), unit)?.ok()?;
+        let truncation = truncation(strip(wrapped), &is_key).filter(usable)?;
+        let low = bucket(strip(low), truncation.unit)?.ok()?;
+        let high = bucket(strip(high), truncation.unit)?.ok()?;
+        let column = truncation.column;
         return rewrite(
-            format!("{column} >= '{}' AND {column} < '{}'", low.0, high.1),
-            zone_caveat,
+            format!(
+                "{column} >= {} AND {column} < {}",
+                truncation.bound(&low.0),
+                truncation.bound(&high.1)
+            ),
+            caveat(&truncation),
         );
     }
     let Expr::BinaryOp { left, op, right } = predicate else {
@@ -80,8 +101,12 @@ pub(super) fn rewrite_predicate(
     } else {
         (strip(right), strip(left), flip(op)?)
     };
-    if let Some((column, unit)) = truncation(wrapped, &is_key) {
-        let (start, end) = match bucket(value, unit)? {
+    if let Some(truncation) = truncation(wrapped, &is_key) {
+        if !usable(&truncation) {
+            return None;
+        }
+        let column = truncation.column;
+        let (start, end) = match bucket(value, truncation.unit)? {
             Ok(bounds) => bounds,
             Err(reason) if op == BinaryOperator::Eq => {
                 return Some(Outcome::NeverTrue(format!(
@@ -90,15 +115,16 @@ pub(super) fn rewrite_predicate(
             }
             Err(_) => return None,
         };
+        let (start, end) = (truncation.bound(&start), truncation.bound(&end));
         let sql = match op {
-            BinaryOperator::Eq => format!("{column} >= '{start}' AND {column} < '{end}'"),
-            BinaryOperator::Lt => format!("{column} < '{start}'"),
-            BinaryOperator::GtEq => format!("{column} >= '{start}'"),
-            BinaryOperator::LtEq => format!("{column} < '{end}'"),
-            BinaryOperator::Gt => format!("{column} >= '{end}'"),
+            BinaryOperator::Eq => format!("{column} >= {start} AND {column} < {end}"),
+            BinaryOperator::Lt => format!("{column} < {start}"),
+            BinaryOperator::GtEq => format!("{column} >= {start}"),
+            BinaryOperator::LtEq => format!("{column} < {end}"),
+            BinaryOperator::Gt => format!("{column} >= {end}"),
             _ => return None,
         };
-        return rewrite(sql, zone_caveat);
+        return rewrite(sql, caveat(&truncation));
     }
     let integer_key = key.type_name.as_deref().is_some_and(is_integer_type);
     match wrapped {
@@ -144,15 +170,17 @@ pub(super) fn rewrite_predicate(
     }
 }
 
-/// The unit a key expression truncates the key to, and the bare key: `date_trunc('month', k)`,
-/// `k::date` (a day), `extract(year FROM k)` (a year, compared with numbers).
-fn truncation<'a>(wrapped: &'a Expr, is_key: &dyn Fn(&Expr) -> bool) -> Option<(&'a Expr, Unit)> {
-    match wrapped {
+/// What a key expression truncates the key to: the bare key, the unit, and the time zone it
+/// is read in when the key is shifted with `AT TIME ZONE` first. `date_trunc('month', k)`,
+/// `k::date` (a day), `extract(year FROM k)` (a year, compared with numbers), and each over
+/// `k AT TIME ZONE 'zone'`.
+fn truncation<'a>(wrapped: &'a Expr, is_key: &dyn Fn(&Expr) -> bool) -> Option<Truncation<'a>> {
+    let (input, unit) = match wrapped {
         Expr::Function(function)
             if function.name.to_string().eq_ignore_ascii_case("date_trunc") =>
         {
             let args = function_args(&function.args)?;
-            let [unit, column] = args.as_slice() else {
+            let [unit, input] = args.as_slice() else {
                 return None;
             };
             let unit = match string_literal(unit)?.to_lowercase().as_str() {
@@ -161,22 +189,60 @@ fn truncation<'a>(wrapped: &'a Expr, is_key: &dyn Fn(&Expr) -> bool) -> Option<(
                 "year" => Unit::Year,
                 _ => return None,
             };
-            is_key(column).then_some((*column, unit))
+            (*input, unit)
         }
         Expr::Cast {
             kind: CastKind::DoubleColon | CastKind::Cast,
-            expr: column,
+            expr: input,
             data_type,
             ..
-        } if is_key(column) && data_type.to_string().eq_ignore_ascii_case("date") => {
-            Some((column, Unit::Day))
-        }
+        } if data_type.to_string().eq_ignore_ascii_case("date") => (strip(input), Unit::Day),
         Expr::Extract {
             field: DateTimeField::Year,
-            expr: column,
+            expr: input,
             ..
-        } if is_key(column) => Some((column, Unit::YearNumber)),
+        } => (strip(input), Unit::YearNumber),
+        _ => return None,
+    };
+    if is_key(input) {
+        return Some(Truncation {
+            column: input,
+            unit,
+            zone: None,
+        });
+    }
+    match input {
+        Expr::AtTimeZone {
+            timestamp,
+            time_zone,
+        } if is_key(strip(timestamp)) => Some(Truncation {
+            column: strip(timestamp),
+            unit,
+            zone: Some(string_literal(time_zone)?),
+        }),
         _ => None,
+    }
+}
+
+/// A key expression that truncates the key (see [`truncation`]).
+struct Truncation<'a> {
+    column: &'a Expr,
+    unit: Unit,
+    /// The zone of `key AT TIME ZONE 'zone'`, when the key is shifted first.
+    zone: Option<String>,
+}
+
+impl Truncation<'_> {
+    /// A bucket bound as SQL compared with the bare key: the date, or for a key read in a
+    /// zone, that zone's midnight of the date as a timestamptz.
+    fn bound(&self, date: &str) -> String {
+        match &self.zone {
+            None => format!("'{date}'"),
+            Some(zone) => format!(
+                "('{date}'::timestamp AT TIME ZONE '{}')",
+                zone.replace('\'', "''")
+            ),
+        }
     }
 }
 
