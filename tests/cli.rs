@@ -812,6 +812,10 @@ fn text_reports_of_the_scenarios_are_reviewed_snapshots() {
             "hash_join_on_the_key",
             with_query("prune_join_hash_on_key_unpruned"),
         ),
+        (
+            "comparison_never_true",
+            with_query("measurements_date_trunc_never_true"),
+        ),
     ];
     for (name, args) in scenarios {
         let output = planlint()

@@ -71,6 +71,7 @@ fn sarif_is_a_2_1_0_log_listing_every_rule_with_its_documentation() {
         ),
         ("PL002", "seq-scan", "SeqScan", "note"),
         ("PL003", "missing-index", "MissingIndex", "warning"),
+        ("PL004", "never-true", "NeverTrue", "warning"),
     ];
     assert_eq!(rules.len(), expected.len());
     for (rule, (id, kebab, name, level)) in rules.iter().zip(expected) {

@@ -5,6 +5,7 @@ mod doc;
 mod finding;
 mod join_keys;
 mod missing_index;
+mod never_true;
 mod primary;
 mod registry;
 mod seq_scan;

@@ -11,6 +11,8 @@ use crate::sql::pruning::CauseKind;
 const SEQ_SCAN: &str = "seq-scan";
 /// The rule whose findings hold an index as the fix.
 const MISSING_INDEX: &str = "missing-index";
+/// The rule whose findings mean the statement matches nothing.
+const NEVER_TRUE: &str = "never-true";
 
 /// Ranks the findings of each plan node (they come sorted by node) and fixes their pointers.
 pub(super) fn rank(findings: &mut [Finding]) {
@@ -33,6 +35,40 @@ pub(super) fn rank(findings: &mut [Finding]) {
     for finding in findings.iter_mut() {
         if !indexed.contains(&finding.relation) {
             finding.suggestion = without_index_pointer(&finding.suggestion);
+        }
+    }
+    rank_never_true(findings);
+}
+
+/// A comparison that is never true is the cause of whatever else the plan shows of its table:
+/// no index or pruning fixes a query that means nothing, so it outranks them all.
+fn rank_never_true(findings: &mut [Finding]) {
+    let Some(never) = findings
+        .iter()
+        .position(|finding| finding.rule == NEVER_TRUE)
+    else {
+        return;
+    };
+    let relation = findings[never].relation.clone();
+    let related = |finding: &Finding| relation.is_none() || finding.relation == relation;
+    let Some(top) = findings
+        .iter()
+        .filter(|finding| related(finding))
+        .map(|finding| finding.severity)
+        .max()
+    else {
+        return;
+    };
+    for (index, finding) in findings.iter_mut().enumerate() {
+        if index == never {
+            finding.severity = top;
+        } else if related(finding) && finding.rewrite_sql.is_none() && finding.fix_sql.is_none() {
+            finding.severity = finding.severity.min(top.lowered());
+            if finding.rule == SEQ_SCAN {
+                finding.suggestion = format!(
+                    "The fix is in {NEVER_TRUE}: the comparison matches no row; say what was meant."
+                );
+            }
         }
     }
 }
@@ -120,6 +156,7 @@ mod tests {
     #[test]
     fn the_rules_named_here_exist() {
         assert!(find_rule(SEQ_SCAN).is_some() && find_rule(MISSING_INDEX).is_some());
+        assert!(find_rule(NEVER_TRUE).is_some());
     }
 
     #[test]

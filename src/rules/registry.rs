@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use super::context::{Context, Sink};
 use super::doc::RuleDoc;
 use super::settings::RuleSettings;
-use super::{missing_index, seq_scan, unpruned_partitions};
+use super::{missing_index, never_true, seq_scan, unpruned_partitions};
 
 /// A rule's check: reads the plan's facts and reports through the sink.
 pub type Check = fn(&Context<'_>, &RuleSettings, &mut Sink<'_>);
@@ -22,6 +22,7 @@ const TABLE: &[(&str, Check)] = &[
         include_str!("../../rules/missing-index.md"),
         missing_index::check,
     ),
+    (include_str!("../../rules/never-true.md"), never_true::check),
 ];
 
 /// A registered rule.

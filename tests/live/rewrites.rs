@@ -209,6 +209,16 @@ fn comparisons_that_are_never_true_get_no_rewrite_and_are_named() {
         );
         let (_, _, rows) = compare(&url, original, original);
         assert_eq!(rows, 0, "{original}");
+        // A finding of its own, too.
+        let (report, _, _) = check_json(&url, &[original]);
+        let never = finding_of(&report, "never-true").expect("a never-true finding");
+        assert!(
+            never["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("so the statement matches no row"),
+            "{never}"
+        );
     }
 }
 

@@ -13,6 +13,7 @@ use sqlparser::parser::Parser;
 use crate::sql::conjuncts::split_and;
 use classify::{judge, Verdict};
 use locate::table_reads;
+pub use rewrite::{never_true_comparisons, NeverTrue};
 use rewrite::{replace_in_statement, rewrite_predicate, stable_instead_of_volatile, Outcome};
 
 /// How deeply sqlparser may nest while reading a query.
@@ -152,7 +153,7 @@ pub fn diagnose_statements(
             replace_in_statement(statement, &conjunct, &rewrite.expr)
         }
         Some(Outcome::NeverTrue(reason)) => {
-            cause.push_str(&format!("; besides, {reason}"));
+            cause.push_str(&format!("; besides, {reason} (see never-true)"));
             None
         }
         None => None,

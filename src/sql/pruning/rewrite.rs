@@ -453,6 +453,44 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+/// A comparison no row can satisfy, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeverTrue {
+    /// The comparison as the statement writes it.
+    pub comparison: String,
+    /// Why, e.g. `date_trunc('day', created_at) is always at midnight`.
+    pub reason: String,
+}
+
+/// Every comparison in `statement` of a truncated column with a literal no truncation yields
+/// (`date_trunc('day', c) = '2024-03-05 10:00'`), whichever column it truncates.
+pub fn never_true_comparisons(statement: &Statement) -> Vec<NeverTrue> {
+    let any_column = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    let mut found = Vec::new();
+    let _ = sqlparser::ast::visit_expressions(statement, |expr| {
+        if let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } = expr
+        {
+            for (wrapped, value) in [(left, right), (right, left)] {
+                let Some(truncation) = truncation(strip(wrapped), &any_column) else {
+                    continue;
+                };
+                if let Some(Err(reason)) = bucket(strip(value), truncation.unit) {
+                    found.push(NeverTrue {
+                        comparison: expr.to_string(),
+                        reason: format!("{} is always {reason}", strip(wrapped)),
+                    });
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
