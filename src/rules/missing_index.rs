@@ -16,6 +16,19 @@ use crate::sql::{
 /// full for a few of its rows, and writes the index that serves them.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
     let mut reported: Vec<NodeId> = Vec::new();
+    // Each table access's filter keys, so that one index serves several filters of a table.
+    let all_keys: Vec<(&str, Vec<IndexKey>)> = context
+        .sites
+        .iter()
+        .filter_map(|site| {
+            let node = context.graph.node(*site.filtered_seq_scans.nodes.first()?);
+            let columns = index_columns(node.filter.as_deref()?)?;
+            Some((
+                site.relation.as_str(),
+                columns.keys().into_iter().cloned().collect(),
+            ))
+        })
+        .collect();
     for site in context.sites {
         let (filtered, Some(volume)) = (
             &site.filtered_seq_scans.nodes,
@@ -55,6 +68,28 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
         if catalog_table.is_some_and(|table| has_index_leading_with(table, keys[0])) {
             continue;
         }
+        // Another filter of the same table that starts with these keys and goes on: its index
+        // serves this filter too, so both get that one index.
+        let wider = all_keys
+            .iter()
+            .filter(|(relation, other)| {
+                *relation == site.relation
+                    && other.len() > keys.len()
+                    && keys.iter().zip(other.iter()).all(|(a, b)| *a == b)
+            })
+            .max_by_key(|(_, other)| other.len());
+        let also = if wider.is_some() {
+            format!(
+                " It serves the other filter of {} as well: one index for both.",
+                site.relation
+            )
+        } else {
+            String::new()
+        };
+        let keys: Vec<&IndexKey> = match wider {
+            Some((_, other)) => other.iter().collect(),
+            None => keys,
+        };
         let key_names: Vec<&str> = keys.iter().map(|key| key.sql.as_str()).collect();
         if let (Some(catalog), Some(table), Some(_)) =
             (context.catalog, catalog_table, site.partition_scan)
@@ -85,7 +120,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                 rows_read(&volume, site.partition_scan.map(|_| filtered.len()))
             ),
             suggestion: format!(
-                "Create an index on {} ({}){}.",
+                "Create an index on {} ({}){}.{also}",
                 site.relation,
                 key_names.join(", "),
                 if site.partition_scan.is_some() {
