@@ -6,6 +6,7 @@ use super::finding::Severity;
 use super::settings::RuleSettings;
 use crate::partitions::{PartitionScan, PruningPhase};
 use crate::plan::Relationship;
+use crate::sql::pruning::listed_values;
 use crate::sql::pruning::{
     diagnose_filters, diagnose_statements, join_column_tail, pruning_disabled, sentence,
     wrapped_column, CauseKind, Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
@@ -166,6 +167,7 @@ fn inferred_diagnosis(
         column: column.clone(),
         strategy: "range".to_owned(),
         type_name: None,
+        list_values: None,
     };
     let rewrite_sql = context
         .statements()
@@ -365,15 +367,36 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
             .map(|inference| inferred_diagnosis(context, scan, inference));
     };
     let column = key.columns.first()?.clone();
-    let type_name = context
+    let table = context
         .catalog
-        .and_then(|catalog| catalog.find(scan.parent_schema.as_deref(), &scan.parent))
+        .and_then(|catalog| catalog.find(scan.parent_schema.as_deref(), &scan.parent));
+    let type_name = table
         .and_then(|table| table.columns.iter().find(|c| c.name == column))
         .map(|c| c.type_name.clone());
+    // A one-level LIST table's listed values, when no DEFAULT partition may hold others.
+    let list_values = match (context.catalog, table) {
+        (Some(catalog), Some(table)) if key.strategy == "list" && key.columns.len() == 1 => {
+            let partitions = catalog.partitions_of(table);
+            if partitions
+                .iter()
+                .any(|partition| partition.partition_key.is_some())
+            {
+                None
+            } else {
+                listed_values(
+                    partitions
+                        .iter()
+                        .map(|partition| partition.partition_bound.as_deref().unwrap_or("DEFAULT")),
+                )
+            }
+        }
+        _ => None,
+    };
     let facts = KeyFacts {
         column,
         strategy: key.strategy.clone(),
         type_name,
+        list_values,
     };
     let from_query = context
         .statements()

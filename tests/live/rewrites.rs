@@ -22,7 +22,20 @@ fn setup(url: &str) {
                      END IF;
                  END $$;
                  GRANT SELECT ON measurements, sales, orders TO {DST_ROLE};
-                 ALTER ROLE {DST_ROLE} SET timezone = 'Europe/Paris';"
+                 ALTER ROLE {DST_ROLE} SET timezone = 'Europe/Paris';
+                 DROP TABLE IF EXISTS planlint_rewrite_regions;
+                 CREATE TABLE planlint_rewrite_regions (id int, region text)
+                     PARTITION BY LIST (region);
+                 CREATE TABLE planlint_rewrite_regions_eu PARTITION OF planlint_rewrite_regions
+                     FOR VALUES IN ('eu', 'EU', 'Eu');
+                 CREATE TABLE planlint_rewrite_regions_us PARTITION OF planlint_rewrite_regions
+                     FOR VALUES IN ('us', 'US');
+                 CREATE TABLE planlint_rewrite_regions_apac PARTITION OF planlint_rewrite_regions
+                     FOR VALUES IN ('apac', NULL);
+                 INSERT INTO planlint_rewrite_regions
+                     SELECT g, (ARRAY['eu', 'EU', 'Eu', 'us', 'US', 'apac', NULL])[g % 7 + 1]
+                     FROM generate_series(1, 7000) g;
+                 ANALYZE planlint_rewrite_regions;"
             ))
             .unwrap();
     });
@@ -154,6 +167,15 @@ const EQUIVALENT: &[(&str, &str)] = &[
         "order_id = 123",
     ),
     ("SELECT * FROM orders WHERE order_id = 123456.0", "order_id = 123456"),
+    // A LIST key with no DEFAULT partition holds only listed values: those lower() maps to 'eu'.
+    (
+        "SELECT * FROM planlint_rewrite_regions WHERE lower(region) = 'eu'",
+        "region IN ('eu', 'EU', 'Eu')",
+    ),
+    (
+        "SELECT * FROM planlint_rewrite_regions WHERE upper(region) = 'US'",
+        "region IN ('us', 'US')",
+    ),
 ];
 
 #[test]
@@ -235,6 +257,8 @@ fn rewrites_that_could_change_the_rows_are_not_offered() {
         "SELECT * FROM measurements WHERE date_trunc('day', created_at) = $1",
         // A date key shifted AT TIME ZONE is first read as a timestamptz in the session's zone.
         "SELECT * FROM sales WHERE (sold_at AT TIME ZONE 'Asia/Tokyo')::date = '2024-02-01'",
+        // A DEFAULT partition may hold 'Eu' or 'EU': lower() cannot become a list.
+        "SELECT * FROM accounts_by_region WHERE lower(region) = 'eu'",
     ] {
         let (rewrite, _) = rewrite_of(&url, original);
         assert_eq!(rewrite, None, "{original}");

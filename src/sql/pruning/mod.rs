@@ -28,6 +28,41 @@ pub struct KeyFacts {
     pub strategy: String,
     /// The column's type, e.g. `bigint`, when the catalog has it.
     pub type_name: Option<String>,
+    /// For a LIST key whose rows can hold only the values the partitions list (no DEFAULT
+    /// partition, one level), every listed value: what `lower(key) = 'eu'` stands for.
+    pub list_values: Option<Vec<String>>,
+}
+
+/// The values of LIST bounds such as `FOR VALUES IN ('eu', 'EU')`, when every partition lists
+/// string values and none is the DEFAULT partition (whose rows may hold any value); NULL is
+/// left out (no comparison matches it).
+pub fn listed_values<'a>(bounds: impl IntoIterator<Item = &'a str>) -> Option<Vec<String>> {
+    let mut values = Vec::new();
+    for bound in bounds {
+        let list = bound
+            .trim()
+            .strip_prefix("FOR VALUES IN (")?
+            .strip_suffix(')')?;
+        let expr = Parser::new(&PostgreSqlDialect {})
+            .with_recursion_limit(RECURSION_LIMIT)
+            .try_with_sql(&format!("x IN ({list})"))
+            .and_then(|mut parser| parser.parse_expr())
+            .ok()?;
+        let Expr::InList { list, .. } = expr else {
+            return None;
+        };
+        for item in list {
+            match item {
+                Expr::Value(value) => match value.value {
+                    sqlparser::ast::Value::SingleQuotedString(text) => values.push(text),
+                    sqlparser::ast::Value::Null => {}
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+    }
+    Some(values)
 }
 
 /// Why pruning did not happen at plan time.
@@ -331,6 +366,7 @@ mod tests {
             column: column.into(),
             strategy: "range".into(),
             type_name: Some(type_name.into()),
+            list_values: None,
         }
     }
 
@@ -343,6 +379,59 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.kind, CauseKind::NoKeyPredicate);
+        assert!(d.rewrite_sql.is_none());
+    }
+
+    #[test]
+    fn list_bounds_give_their_values_unless_a_default_partition_may_hold_others() {
+        assert_eq!(
+            listed_values(["FOR VALUES IN ('eu', 'EU')", "FOR VALUES IN ('us', NULL)"]),
+            Some(vec!["eu".to_owned(), "EU".to_owned(), "us".to_owned()])
+        );
+        assert_eq!(listed_values(["FOR VALUES IN ('eu')", "DEFAULT"]), None);
+        assert_eq!(listed_values(["FOR VALUES IN (1, 2)"]), None);
+    }
+
+    #[test]
+    fn lower_of_a_list_key_becomes_the_listed_values_it_matches() {
+        let key = KeyFacts {
+            column: "region".into(),
+            strategy: "list".into(),
+            type_name: Some("text".into()),
+            list_values: Some(vec!["eu".into(), "EU".into(), "us".into()]),
+        };
+        let d = diagnose_query(
+            "SELECT * FROM accounts WHERE lower(region) = 'eu'",
+            "accounts",
+            &key,
+        )
+        .unwrap();
+        assert!(
+            d.rewrite_sql.unwrap().contains("region IN ('eu', 'EU')"),
+            "{}",
+            d.cause
+        );
+        let never = diagnose_query(
+            "SELECT * FROM accounts WHERE lower(region) = 'apac'",
+            "accounts",
+            &key,
+        )
+        .unwrap();
+        assert!(
+            never.rewrite_sql.is_none() && never.cause.contains("returns no rows"),
+            "{}",
+            never.cause
+        );
+        let unknown = KeyFacts {
+            list_values: None,
+            ..key
+        };
+        let d = diagnose_query(
+            "SELECT * FROM accounts WHERE lower(region) = 'eu'",
+            "accounts",
+            &unknown,
+        )
+        .unwrap();
         assert!(d.rewrite_sql.is_none());
     }
 
@@ -485,11 +574,13 @@ mod tests {
             column: "region".into(),
             strategy: "list".into(),
             type_name: Some("text".into()),
+            list_values: None,
         };
         let hash = KeyFacts {
             column: "user_id".into(),
             strategy: "hash".into(),
             type_name: Some("bigint".into()),
+            list_values: None,
         };
         let id = range("order_id", "bigint");
         let kind = |query: &str, table: &str, key: &KeyFacts| {

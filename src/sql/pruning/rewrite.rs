@@ -128,6 +128,44 @@ pub(super) fn rewrite_predicate(
     }
     let integer_key = key.type_name.as_deref().is_some_and(is_integer_type);
     match wrapped {
+        // lower(key) = 'eu' on a LIST key whose rows hold only listed values: the listed
+        // values that lower to it (ASCII only, where lower() does not depend on the collation).
+        Expr::Function(function)
+            if op == BinaryOperator::Eq
+                && ["lower", "upper"]
+                    .iter()
+                    .any(|name| function.name.to_string().eq_ignore_ascii_case(name)) =>
+        {
+            let args = function_args(&function.args)?;
+            let [column] = args.as_slice() else {
+                return None;
+            };
+            let values = key.list_values.as_ref().filter(|_| is_key(column))?;
+            let wanted = string_literal(value)?;
+            let upper = function.name.to_string().eq_ignore_ascii_case("upper");
+            if !wanted.is_ascii() || values.iter().any(|value| !value.is_ascii()) {
+                return None;
+            }
+            let fold = |text: &str| {
+                if upper {
+                    text.to_ascii_uppercase()
+                } else {
+                    text.to_ascii_lowercase()
+                }
+            };
+            let matching: Vec<String> = values
+                .iter()
+                .filter(|listed| fold(listed) == wanted)
+                .map(|listed| format!("'{}'", listed.replace('\'', "''")))
+                .collect();
+            if matching.is_empty() {
+                return Some(Outcome::NeverTrue(format!(
+                    "no partition lists a value of {column} whose {} is {value}: the query returns no rows",
+                    if upper { "upper()" } else { "lower()" }
+                )));
+            }
+            rewrite(format!("{column} IN ({})", matching.join(", ")), None)
+        }
         // key + 1 = 124
         Expr::BinaryOp {
             left: column,
