@@ -222,17 +222,7 @@ fn wrapped_scan(graph: &PlanGraph, member: NodeId) -> Option<NodeId> {
         if graph.node(current).is_relation_scan() {
             return Some(current);
         }
-        let mut inputs = graph.children(current).into_iter().filter(|&child| {
-            !matches!(
-                graph.relationship(child),
-                Some(Relationship::InitPlan | Relationship::SubPlan)
-            )
-        });
-        let input = inputs.next()?;
-        if inputs.next().is_some() {
-            return None;
-        }
-        current = input;
+        current = graph.single_input(current)?;
     }
     None
 }

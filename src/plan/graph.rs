@@ -94,6 +94,19 @@ impl PlanGraph {
         children
     }
 
+    /// The node's only input, when it has exactly one besides its InitPlans and SubPlans: what
+    /// a Hash, Materialize, Sort, Gather or Result passes rows on from.
+    pub fn single_input(&self, id: NodeId) -> Option<NodeId> {
+        let mut inputs = self.children(id).into_iter().filter(|&child| {
+            !matches!(
+                self.relationship(child),
+                Some(Relationship::InitPlan | Relationship::SubPlan)
+            )
+        });
+        let input = inputs.next()?;
+        inputs.next().is_none().then_some(input)
+    }
+
     /// How the node hangs under its parent (the label of the edge into it).
     pub fn relationship(&self, id: NodeId) -> Option<&Relationship> {
         self.graph

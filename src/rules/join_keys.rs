@@ -5,16 +5,12 @@
 //! matching rows up instead (a nested loop with an index scan on the inner side).
 
 use sqlparser::ast::{BinaryOperator, Expr};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use super::context::Context;
 use super::sites::{ScanSite, Volume};
 use crate::plan::{NodeId, PlanGraph, Relationship};
-use crate::sql::conjuncts::split_and;
+use crate::sql::conjuncts::parse_conjuncts;
 
-/// How deeply sqlparser may nest while reading a join condition.
-const RECURSION_LIMIT: usize = 64;
 /// How many single-input nodes (Hash, Materialize, Gather, Sort, ...) may stand between a join
 /// and the scans of one of its sides.
 const MAX_WRAPPERS: usize = 8;
@@ -184,13 +180,7 @@ fn join_column(graph: &PlanGraph, site: &ScanSite, condition: &str) -> Option<St
             names.push(relation.to_owned());
         }
     }
-    let expr = Parser::new(&PostgreSqlDialect {})
-        .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(condition)
-        .and_then(|mut parser| parser.parse_expr())
-        .ok()?;
-    let mut conjuncts = Vec::new();
-    split_and(&expr, &mut conjuncts);
+    let conjuncts = parse_conjuncts(condition)?;
     conjuncts.iter().find_map(|conjunct| {
         let Expr::BinaryOp {
             left,

@@ -110,7 +110,11 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             "existing indexes are unknown without a catalog snapshot (--catalog)".to_owned()
         };
         sink.report(Draft {
-            node: if filtered.len() == 1 { filtered[0] } else { site.node_id },
+            node: if filtered.len() == 1 {
+                filtered[0]
+            } else {
+                site.node_id
+            },
             severity: settings.severity,
             relation: Some(site.relation.clone()),
             message: format!(
@@ -123,11 +127,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                 "Create an index on {} ({}){}.{also}",
                 site.relation,
                 key_names.join(", "),
-                if site.partition_scan.is_some() {
-                    ": on a partitioned table, build it on each partition concurrently and attach it to the parent's index"
-                } else {
-                    ", built CONCURRENTLY so writes go on"
-                }
+                how_to_build(site)
             ),
             fix_sql: Some(fix_sql),
             diagnosis: None,
@@ -181,11 +181,7 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
                  loop with an index scan) instead of reading the table in full{}.",
                 site.relation,
                 key.sql,
-                if site.partition_scan.is_some() {
-                    ": on a partitioned table, build it on each partition concurrently and attach it to the parent's index"
-                } else {
-                    "; build it CONCURRENTLY so writes go on"
-                }
+                how_to_build(site)
             ),
             fix_sql: Some(fix_sql),
             diagnosis: None,
@@ -360,6 +356,15 @@ fn report_or_arms(
         diagnosis: None,
     });
     true
+}
+
+/// How the suggested index is built without blocking writes.
+fn how_to_build(site: &ScanSite) -> &'static str {
+    if site.partition_scan.is_some() {
+        ": on a partitioned table, build it on each partition concurrently and attach it to the parent's index"
+    } else {
+        ", built CONCURRENTLY so writes go on"
+    }
 }
 
 /// The index keys a DBA would choose on a partitioned table: without the LIST partition keys

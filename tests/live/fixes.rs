@@ -53,28 +53,42 @@ impl Tables {
                  CREATE TABLE {SCHEMA}.customers (LIKE public.customers INCLUDING ALL);
                  INSERT INTO {SCHEMA}.customers SELECT * FROM public.customers;
                  ANALYZE {SCHEMA}.orders;
-                 ANALYZE {SCHEMA}.customers;
-                 DO $$ BEGIN
-                     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
-                         CREATE ROLE {ROLE} LOGIN;
-                     END IF;
-                 END $$;
-                 GRANT USAGE ON SCHEMA {SCHEMA} TO {ROLE};
-                 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {ROLE};
-                 ALTER ROLE {ROLE} SET search_path = {SCHEMA};"
+                 ANALYZE {SCHEMA}.customers;"
             ))
             .unwrap();
+        grant_to_role(&mut client);
         Self {
             url: url.to_owned(),
         }
     }
 }
 
+/// The role that queries the schema: it may read its tables, and its search path finds them.
+fn grant_to_role(client: &mut postgres::Client) {
+    client
+        .batch_execute(&format!(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                     CREATE ROLE {ROLE} LOGIN;
+                 END IF;
+             END $$;
+             GRANT USAGE ON SCHEMA {SCHEMA} TO {ROLE};
+             GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {ROLE};
+             ALTER ROLE {ROLE} SET search_path = {SCHEMA};"
+        ))
+        .unwrap();
+}
+
+/// Drops the schema with all it holds.
+fn drop_schema(url: &str) {
+    if let Ok(mut client) = postgres::Client::connect(url, postgres::NoTls) {
+        let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"));
+    }
+}
+
 impl Drop for Tables {
     fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"));
-        }
+        drop_schema(&self.url);
     }
 }
 
@@ -283,18 +297,7 @@ impl FixtureSchema {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        client
-            .batch_execute(&format!(
-                "DO $$ BEGIN
-                     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
-                         CREATE ROLE {ROLE} LOGIN;
-                     END IF;
-                 END $$;
-                 GRANT USAGE ON SCHEMA {SCHEMA} TO {ROLE};
-                 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {ROLE};
-                 ALTER ROLE {ROLE} SET search_path = {SCHEMA};"
-            ))
-            .unwrap();
+        grant_to_role(&mut client);
         Self {
             url: url.to_owned(),
         }
@@ -303,9 +306,7 @@ impl FixtureSchema {
 
 impl Drop for FixtureSchema {
     fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"));
-        }
+        drop_schema(&self.url);
     }
 }
 

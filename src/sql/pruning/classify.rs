@@ -339,14 +339,7 @@ pub(super) fn wrapped_comparison(expr: &Expr) -> Option<(&Expr, &Expr)> {
     let Expr::BinaryOp { left, op, right } = strip(expr) else {
         return None;
     };
-    if !matches!(
-        op,
-        BinaryOperator::Eq
-            | BinaryOperator::Lt
-            | BinaryOperator::LtEq
-            | BinaryOperator::Gt
-            | BinaryOperator::GtEq
-    ) {
+    if !comparison(op) {
         return None;
     }
     // A function, cast or extract over a column; `'2024-03-15'::date` is a value.
@@ -392,4 +385,16 @@ fn has_column(expr: &Expr) -> bool {
     contains(expr, &|e| {
         matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
     })
+}
+
+/// `=`, `<`, `<=`, `>` or `>=`.
+pub(super) fn comparison(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    )
 }

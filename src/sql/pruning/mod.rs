@@ -265,13 +265,7 @@ pub fn join_column_tail(method: &str, inner: bool) -> &'static str {
 /// when that column is the partition key. `None` when no comparison of the filter wraps a
 /// single column, or it does not parse.
 pub fn wrapped_column(filter: &str) -> Option<(String, String)> {
-    let expr = Parser::new(&PostgreSqlDialect {})
-        .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(filter)
-        .and_then(|mut parser| parser.parse_expr())
-        .ok()?;
-    let mut conjuncts = Vec::new();
-    split_and(&expr, &mut conjuncts);
+    let conjuncts = crate::sql::conjuncts::parse_conjuncts(filter)?;
     conjuncts.iter().find_map(|conjunct| {
         let (wrapped, _) = classify::wrapped_comparison(conjunct)?;
         let column = classify::only_column(wrapped)?;

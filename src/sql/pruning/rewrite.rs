@@ -9,7 +9,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::classify::{is_key, strip};
+use super::classify::{comparison, is_key, strip};
 use super::KeyFacts;
 
 /// A rewritten predicate and whether it is exactly equivalent.
@@ -361,17 +361,6 @@ fn flip(op: &BinaryOperator) -> Option<BinaryOperator> {
         BinaryOperator::GtEq => BinaryOperator::LtEq,
         _ => return None,
     })
-}
-
-fn comparison(op: &BinaryOperator) -> bool {
-    matches!(
-        op,
-        BinaryOperator::Eq
-            | BinaryOperator::Lt
-            | BinaryOperator::LtEq
-            | BinaryOperator::Gt
-            | BinaryOperator::GtEq
-    )
 }
 
 fn is_integer_type(type_name: &str) -> bool {
