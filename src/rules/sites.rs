@@ -14,6 +14,8 @@ const CPU_OPERATOR_COST: f64 = 0.0025;
 /// A heap page's usable size, and each tuple's header and line pointer, in bytes.
 const PAGE_BYTES: f64 = 8192.0;
 const TUPLE_OVERHEAD_BYTES: f64 = 28.0;
+/// PostgreSQL's default `min_parallel_table_scan_size` (8 MB), in pages.
+const MIN_PARALLEL_TABLE_SCAN_PAGES: f64 = 1024.0;
 
 /// One access to a table: a partitioned table's scans, or one scan of a plain table.
 #[derive(Debug, Clone)]
@@ -281,16 +283,45 @@ pub fn catalog_relation<'a>(catalog: Option<&'a Catalog>, node: &PlanNode) -> Op
 
 /// How the planner splits a parallel scan's rows between processes (its `parallel_divisor`):
 /// one share per planned worker, plus what the leader contributes besides gathering.
+///
+/// Under a Parallel Append each partition's partial scan was planned with workers of its own,
+/// which the plan does not print: PostgreSQL gives a partition one worker, and one more each
+/// time its size triples past `min_parallel_table_scan_size` (1,024 pages), up to the Gather's.
+/// The size comes from the scan's cost with one worker.
 fn parallel_divisor(graph: &PlanGraph, id: NodeId) -> f64 {
-    if !graph.node(id).parallel_aware {
+    let node = graph.node(id);
+    if !node.parallel_aware {
         return 1.0;
     }
-    let workers = graph
+    let gather_workers = graph
         .ancestors(id)
         .find_map(|ancestor| graph.node(ancestor).workers_planned)
-        .unwrap_or(0) as f64;
-    let leader = 1.0 - 0.3 * workers;
-    workers + leader.max(0.0)
+        .unwrap_or(0);
+    let under_parallel_append = graph
+        .ancestors(id)
+        .take_while(|&ancestor| graph.node(ancestor).workers_planned.is_none())
+        .any(|ancestor| {
+            let ancestor = graph.node(ancestor);
+            ancestor.is_append() && ancestor.parallel_aware
+        });
+    if !under_parallel_append {
+        return divisor_for(gather_workers);
+    }
+    let width = node.plan_width.unwrap_or(0.0);
+    let pages = rows_from_cost(node, divisor_for(1)) * (width + TUPLE_OVERHEAD_BYTES) / PAGE_BYTES;
+    let (mut workers, mut threshold) = (1, MIN_PARALLEL_TABLE_SCAN_PAGES * 3.0);
+    while pages >= threshold && workers < gather_workers {
+        workers += 1;
+        threshold *= 3.0;
+    }
+    divisor_for(workers.min(gather_workers.max(1)))
+}
+
+/// PostgreSQL's parallel divisor for `workers` workers: theirs, plus the leader's share
+/// (`parallel_leader_participation` on).
+fn divisor_for(workers: u64) -> f64 {
+    let workers = workers as f64;
+    workers + (1.0 - 0.3 * workers).max(0.0)
 }
 
 /// The table's row count implied by a sequential scan's cost under default cost settings:
