@@ -272,6 +272,22 @@ fn an_index_left_invalid_by_part_of_its_ddl_is_completed() {
         .unwrap()
         .get(0);
     assert!(valid);
+    // An invalid index the query has no use for is a finding too, and its fix completes it.
+    client
+        .batch_execute(&format!(
+            "CREATE INDEX orders_status_idx ON ONLY {SCHEMA}.orders (status);"
+        ))
+        .unwrap();
+    let lookup = "SELECT * FROM orders WHERE order_id = 5";
+    let (report, _, _) = check_json(&with(&url, "user", ROLE), &[lookup]);
+    let finding = &findings(&report)["missing-index"].1;
+    assert!(
+        finding["message"].as_str().unwrap().starts_with(
+            "the index orders_status_idx on orders (status) is invalid: 8 of its 8 partitions"
+        ),
+        "{finding}"
+    );
+    fix_and_recheck(&url, lookup, &["missing-index"]);
 }
 
 /// The whole fixture schema, loaded by psql into the test schema, and dropped at the end.
