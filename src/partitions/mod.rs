@@ -7,6 +7,7 @@
 //! common name stem; partitions pruned at plan time leave no trace, so the total stays unknown.
 
 mod infer;
+mod order;
 mod phases;
 mod rollup;
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use super::infer::{alias_stem, name_stem, parent_from_alias};
+use super::order::in_partition_order;
 use super::phases::{
     empty_scans, has_init_plans, limited_from_above, parameterized, skipped_at_runtime,
 };
@@ -58,6 +59,10 @@ pub struct PartitionScan {
     pub partition_key: Option<PartitionKey>,
     /// The scan node of each partition read, in plan order.
     pub scans: Vec<NodeId>,
+    /// The same scans in partition order: by bound when the catalog is known (the DEFAULT
+    /// partition last), else by name with numbers compared as numbers. Labels name the first
+    /// and the last.
+    pub scans_in_order: Vec<NodeId>,
     /// Distinct partitions that appear in the plan.
     pub partitions_in_plan: usize,
     /// Leaf partitions of the parent, from the catalog.
@@ -458,6 +463,7 @@ fn finish(
         partition_key: group.root.and_then(|root| root.partition_key.clone()),
         empty_scans: empty_scans(graph, &scan_nodes),
         runtime_pruning_possible,
+        scans_in_order: in_partition_order(graph, catalog, &scan_nodes),
         scans: scan_nodes,
         partitions_in_plan,
         partitions_total,

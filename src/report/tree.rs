@@ -78,7 +78,7 @@ pub fn render_tree(
                 .into_iter()
                 .filter(|child| member_roots.binary_search(child).is_err())
                 .collect();
-            let groups = member_groups(graph, &scan.scans, &markers);
+            let groups = member_groups(graph, &scan.scans_in_order, &markers);
             let total = groups.len() + others.len();
             let mut entries: Vec<(NodeId, String, String, usize)> = others
                 .iter()
@@ -225,19 +225,16 @@ fn member_groups(
     groups
         .into_iter()
         .map(|(kind, nodes)| {
-            // The names' range in natural order (orders_p2 before orders_p10), not plan order.
-            let names = nodes.iter().map(|&node| {
+            // The scans come in partition order (by bound, else by name), not plan order.
+            let name = |node: NodeId| {
                 graph
                     .node(node)
                     .relation_name
                     .as_deref()
                     .unwrap_or_default()
-            });
-            let first = names
-                .clone()
-                .min_by(|a, b| natural_order(a, b))
-                .unwrap_or_default();
-            let last = names.max_by(|a, b| natural_order(a, b)).unwrap_or_default();
+            };
+            let first = name(nodes[0]);
+            let last = name(nodes[nodes.len() - 1]);
             let names = if nodes.len() == 1 {
                 first.to_owned()
             } else {
@@ -252,43 +249,6 @@ fn member_groups(
             format!("{kind} on {names}{}", marker_text(&marks))
         })
         .collect()
-}
-
-/// Compares names with their runs of digits as numbers: `p2` < `p10`, `2024_03` < `2024_12`.
-fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fn chunks(text: &str) -> Vec<(bool, &str)> {
-        let mut chunks = Vec::new();
-        let mut start = 0;
-        for (index, character) in text.char_indices() {
-            let digit = character.is_ascii_digit();
-            if index > start
-                && text[start..index].starts_with(|c: char| c.is_ascii_digit()) != digit
-            {
-                chunks.push((!digit, &text[start..index]));
-                start = index;
-            }
-        }
-        if start < text.len() {
-            chunks.push((
-                text[start..].starts_with(|c: char| c.is_ascii_digit()),
-                &text[start..],
-            ));
-        }
-        chunks
-    }
-    let (left, right) = (chunks(a), chunks(b));
-    for ((left_digits, left), (right_digits, right)) in left.iter().zip(&right) {
-        let order = if *left_digits && *right_digits {
-            let (l, r) = (left.trim_start_matches('0'), right.trim_start_matches('0'));
-            l.len().cmp(&r.len()).then_with(|| l.cmp(r))
-        } else {
-            left.cmp(right)
-        };
-        if order.is_ne() {
-            return order;
-        }
-    }
-    left.len().cmp(&right.len()).then_with(|| a.cmp(b))
 }
 
 fn node_line(node: &PlanNode, label: &str) -> String {
@@ -347,32 +307,5 @@ pub fn paint(text: &str, severity: Severity) -> String {
         Severity::Error => text.red().bold().to_string(),
         Severity::Warning => text.yellow().bold().to_string(),
         Severity::Info => text.cyan().to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::natural_order;
-
-    #[test]
-    fn partition_names_sort_with_their_numbers_as_numbers() {
-        let mut names = vec![
-            "orders_p10",
-            "orders_p2",
-            "orders_p1",
-            "sales_2024_12",
-            "sales_2024_03",
-        ];
-        names.sort_by(|a, b| natural_order(a, b));
-        assert_eq!(
-            names,
-            [
-                "orders_p1",
-                "orders_p2",
-                "orders_p10",
-                "sales_2024_03",
-                "sales_2024_12"
-            ]
-        );
     }
 }
