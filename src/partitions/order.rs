@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn bounds_order_partitions_as_their_ranges_do() {
-        let mut keys = vec![
+        let mut keys = [
             bound_key("DEFAULT"),
             bound_key("FOR VALUES FROM ('2024-12-01 00:00:00+00') TO ('2025-01-01 00:00:00+00')"),
             bound_key("FOR VALUES FROM ('2024-03-01 00:00:00+00') TO ('2024-04-01 00:00:00+00')"),
