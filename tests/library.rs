@@ -207,7 +207,16 @@ fn an_append_emptied_at_startup_gets_its_roll_up_from_the_statement() {
         assert_eq!(scan.partitions_total, catalog.map(|_| 8));
         assert!(analysis.findings.is_empty(), "{:?}", analysis.findings);
     }
-    // Without the statement there is nothing to name the table by.
+    // Without the statement, the catalog names it when one partitioned table alone has 8
+    // partitions; here sessions has 8 too, so nothing does.
     let analysis = planlint::analyze(&explain, Some(&catalog), &config);
     assert!(analysis.partitions.is_empty());
+    let orders_only = catalog.restricted_to(&[(None, "orders".to_owned())]);
+    let analysis = planlint::analyze(&explain, Some(&orders_only), &config);
+    assert_eq!(analysis.partitions[0].parent, "orders");
+    assert_eq!(
+        analysis.partitions[0].parent_source,
+        planlint::partitions::ParentSource::Catalog
+    );
+    assert_eq!(analysis.partitions[0].partitions_total, Some(8));
 }

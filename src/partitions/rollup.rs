@@ -120,7 +120,8 @@ pub fn partition_scans(graph: &PlanGraph, catalog: Option<&Catalog>) -> Vec<Part
 /// [`partition_scans`], knowing the tables the statement reads (schema, name): an Append
 /// whose every partition was removed at executor start-up shows no partition to name its
 /// parent by, and gets the statement's partitioned table (the one the catalog says is
-/// partitioned, or without a catalog the statement's only table).
+/// partitioned, or without a catalog the statement's only table); without the statement, the
+/// catalog's one partitioned table with as many partitions as were removed.
 pub fn partition_scans_of_statement(
     graph: &PlanGraph,
     catalog: Option<&Catalog>,
@@ -136,7 +137,12 @@ pub fn partition_scans_of_statement(
         }
         let (members, removed) = flatten_append(graph, id, &mut consumed);
         if members.is_empty() && removed > 0 {
-            if let Some(group) = statement_group(catalog, statement_tables) {
+            let group = if statement_tables.is_empty() {
+                catalog.and_then(|catalog| catalog_group(catalog, removed))
+            } else {
+                statement_group(catalog, statement_tables)
+            };
+            if let Some(group) = group {
                 scans.push(finish(graph, catalog, id, group, removed, init_plans));
             }
             continue;
@@ -191,6 +197,27 @@ fn statement_group<'c>(
         parent_schema: schema,
         source: ParentSource::Statement,
         root,
+        members: Vec::new(),
+    })
+}
+
+/// Without the statement: the one partitioned table of the catalog with as many partitions as
+/// were removed, when only one has that many.
+fn catalog_group(catalog: &Catalog, removed: u64) -> Option<Group<'_>> {
+    let mut fitting = catalog.relations().iter().filter(|relation| {
+        relation.partition_key.is_some()
+            && relation.parent.is_none()
+            && catalog.leaf_partitions_of(relation).len() as u64 == removed
+    });
+    let root = fitting.next()?;
+    if fitting.next().is_some() {
+        return None;
+    }
+    Some(Group {
+        parent: root.name.clone(),
+        parent_schema: Some(root.schema.clone()),
+        source: ParentSource::Catalog,
+        root: Some(root),
         members: Vec::new(),
     })
 }
