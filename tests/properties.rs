@@ -171,7 +171,7 @@ proptest! {
     /// The lexer that finds the functions a statement calls (before `--analyze` runs it) reads
     /// any mix of quotes, comments and parentheses without panicking.
     #[test]
-    fn function_calls_are_read_from_any_text(text in "[a-zE_ ()'\"$,.:;\\\\/*=-]{0,80}") {
+    fn function_calls_are_read_from_any_text(text in "[a-zE_ ()'\"$,.:;\\\\/*=é€-]{0,80}") {
         let mut calls = planlint::sql::Calls::default();
         calls.scan(&text);
         prop_assert!(calls.functions.iter().all(|call| !call.name.is_empty() || text.contains("\"\"")));

@@ -210,6 +210,56 @@ impl Catalog {
             .map_err(|message| CatalogError(format!("{name}: {message}")))
     }
 
+    /// Reads a snapshot that a live server has just made, while other sessions may change the
+    /// schema: a relation dropped while the query ran is still seen by its scan of `pg_class`,
+    /// but the catalog functions that name its columns and indexes already miss it, and give
+    /// NULL. Such a relation (being dropped, no statement can read it) is left out, with its
+    /// partitions, instead of failing the whole snapshot.
+    pub fn from_live_json(name: &str, text: &str) -> Result<Self, CatalogError> {
+        #[derive(Deserialize)]
+        struct LooseDocument {
+            planlint_catalog: u64,
+            #[serde(default)]
+            server_version: Option<String>,
+            relations: Vec<serde_json::Value>,
+        }
+        let document: LooseDocument = serde_json::from_str(text).map_err(|error| {
+            CatalogError(format!(
+                "{name}:{}:{}: not a planlint catalog snapshot: {}",
+                error.line(),
+                error.column(),
+                message_without_position(&error.to_string())
+            ))
+        })?;
+        if document.planlint_catalog != FORMAT_VERSION {
+            return Err(CatalogError(format!(
+                "{name}: catalog snapshot format {} is not supported (this planlint reads format {FORMAT_VERSION})",
+                document.planlint_catalog
+            )));
+        }
+        let mut relations: Vec<Relation> = document
+            .relations
+            .into_iter()
+            .filter_map(|value| serde_json::from_value(value).ok())
+            .collect();
+        loop {
+            let known: std::collections::HashSet<String> =
+                relations.iter().map(Relation::qualified_name).collect();
+            let before = relations.len();
+            relations.retain(|relation| {
+                relation
+                    .parent
+                    .as_ref()
+                    .is_none_or(|parent| known.contains(parent))
+            });
+            if relations.len() == before {
+                break;
+            }
+        }
+        Self::new(document.server_version, relations)
+            .map_err(|message| CatalogError(format!("{name}: {message}")))
+    }
+
     /// Builds a catalog from relations; fails when a partition names a parent that is missing.
     pub fn new(server_version: Option<String>, relations: Vec<Relation>) -> Result<Self, String> {
         let mut catalog = Self {
@@ -386,5 +436,29 @@ impl Catalog {
 
     fn index_of(&self, relation: &Relation) -> Option<usize> {
         self.by_qualified.get(&relation.qualified_name()).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_snapshot_leaves_out_what_was_dropped_while_it_was_read() {
+        let text = r#"{"planlint_catalog": 1, "relations": [
+            {"schema": "public", "name": "orders", "kind": "partitioned_table"},
+            {"schema": "public", "name": "orders_p1", "kind": "table", "parent": "public.orders"},
+            {"schema": "app", "name": "gone", "kind": "partitioned_table",
+             "columns": [{"name": "id", "type": null}]},
+            {"schema": "app", "name": "gone_p1", "kind": "table", "parent": "app.gone"}
+        ]}"#;
+        assert!(Catalog::from_json("db", text).is_err());
+        let catalog = Catalog::from_live_json("db", text).unwrap();
+        let names: Vec<String> = catalog
+            .relations()
+            .iter()
+            .map(Relation::qualified_name)
+            .collect();
+        assert_eq!(names, ["public.orders", "public.orders_p1"]);
     }
 }

@@ -52,7 +52,8 @@ fn snapshot(args: &CatalogArgs) -> Result<String, String> {
     let text = session
         .catalog_snapshot()
         .map_err(|error| error.to_string())?;
-    let catalog = Catalog::from_json(session.target(), &text).map_err(|error| error.to_string())?;
+    let catalog =
+        Catalog::from_live_json(session.target(), &text).map_err(|error| error.to_string())?;
     let catalog = if args.for_queries.is_empty() {
         catalog
     } else {

@@ -48,7 +48,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     // The catalog is read once per run, for every statement.
     let catalog = match session.catalog_snapshot() {
-        Ok(text) => match Catalog::from_json(session.target(), &text) {
+        Ok(text) => match Catalog::from_live_json(session.target(), &text) {
             Ok(catalog) => Some(catalog),
             Err(error) => {
                 record_failure(
