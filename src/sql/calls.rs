@@ -160,7 +160,7 @@ impl<'a> Lexer<'a> {
                 }
                 Token::Other
             }
-            byte if is_identifier_start(byte) => {
+            byte if is_identifier_start(byte) && self.identifier_end_from(start) > start => {
                 let end = self.identifier_end_from(start);
                 let word = &self.text[start..end];
                 self.position = end;
@@ -467,9 +467,15 @@ mod tests {
             "(((",
             "é(1)",
             "f(\"a",
+            "€",
+            "'€",
+            "E'\\€'",
+            "$€$ x",
         ] {
             let _ = calls(text);
         }
         assert_eq!(names("é(1)"), ["é"]);
+        // A character that starts no name (a symbol outside ASCII) is stepped over.
+        assert_eq!(names("€ f(1) €"), ["f"]);
     }
 }
