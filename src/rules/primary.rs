@@ -1,8 +1,9 @@
 //! One cause, one primary finding. Several rules often see the same scan: `seq-scan` (the
 //! symptom), `missing-index` (the index that fixes it), `unpruned-partitions` (whose rewrite,
-//! or the setting it names, fixes it). The finding that holds the fix is made the most severe of its node's findings and
-//! the symptoms rank below it, so the first thing a reader (or a CI gate) sees is what to do;
-//! and no finding points to a fix that is not in the report.
+//! or the setting it names, fixes it). The finding that holds the fix is made the most severe
+//! of its node's findings and the symptoms rank below it, so the first thing a reader (or a CI
+//! gate) sees is what to do; a `never-true` comparison outranks everything on its table; and
+//! no finding points to a fix that is not in the report.
 
 use super::finding::Finding;
 use crate::sql::pruning::CauseKind;
