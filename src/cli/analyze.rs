@@ -153,7 +153,6 @@ fn kind_name(kind: InputErrorKind) -> &'static str {
         InputErrorKind::TooLarge => "too-large",
         InputErrorKind::Empty => "empty",
         InputErrorKind::Binary => "binary",
-        InputErrorKind::TextPlan => "text-plan",
         InputErrorKind::Syntax => "syntax",
         InputErrorKind::Truncated => "truncated",
         InputErrorKind::NotAPlan => "not-a-plan",

@@ -54,7 +54,7 @@ impl Relationship {
 }
 
 /// The node types of PostgreSQL's EXPLAIN (`explain.c`), sorted for binary search.
-const NODE_TYPES: &[&str] = &[
+pub(crate) const NODE_TYPES: &[&str] = &[
     "Aggregate",
     "Append",
     "Bitmap Heap Scan",

@@ -54,6 +54,17 @@ pub struct ParseError {
     pub not_a_plan: bool,
 }
 
+/// Something a reader noticed but read past: where a plan looks cut off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseWarning {
+    /// What was noticed, in one sentence without the position.
+    pub message: String,
+    /// 1-based line in the parsed text.
+    pub line: usize,
+    /// 1-based column (in bytes) in the parsed text.
+    pub column: usize,
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -74,6 +85,17 @@ impl From<serde_json::Error> for ParseError {
             truncated: category == serde_json::error::Category::Eof,
             not_a_plan: category == serde_json::error::Category::Data,
         }
+    }
+}
+
+/// An error of the JSON reader about JSON planlint wrote from another format (YAML, XML): its
+/// position in that JSON means nothing to the user, so it is dropped.
+pub(super) fn without_position(error: ParseError) -> ParseError {
+    ParseError {
+        line: 0,
+        column: 0,
+        truncated: false,
+        ..error
     }
 }
 

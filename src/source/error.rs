@@ -16,13 +16,13 @@ pub enum InputErrorKind {
     Empty,
     /// The input is binary data (a NUL byte, or bytes that are not UTF-8), not text.
     Binary,
-    /// The input is a plan in another EXPLAIN format (text, YAML or XML) instead of JSON.
-    TextPlan,
-    /// The input is not valid JSON.
+    /// The input is not valid in its format: JSON, YAML or XML syntax, or a text-format line
+    /// that is not what EXPLAIN prints.
     Syntax,
-    /// The JSON ends before it is complete.
+    /// The JSON or XML ends before it is complete.
     Truncated,
-    /// The input is JSON, but not the JSON that `EXPLAIN (FORMAT JSON)` prints.
+    /// The input is well-formed, but not what EXPLAIN prints (JSON without a `"Plan"`, text
+    /// with no plan node).
     NotAPlan,
 }
 
@@ -111,9 +111,4 @@ pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
         }
     }
     line
-}
-
-/// A short quoted excerpt of one line of input, for an error message.
-pub(crate) fn snippet(line: &str) -> String {
-    format!("\"{}\"", one_line(line.trim(), 60))
 }

@@ -1,9 +1,11 @@
-//! Getting plans from what the user gives: a file or stdin, raw JSON or pasted psql output.
+//! Getting plans from what the user gives: a file or stdin, in any EXPLAIN format (text,
+//! JSON, YAML, XML), bare or pasted from psql or a GUI.
 //!
-//! [`read_input`] reads and checks the bytes, [`unwrap`] finds the JSON in pasted text
-//! (psql tables, expanded records, CSV...), and [`load`] / [`load_str`] do both and parse the
-//! plans, reporting any problem as one [`InputError`] line that names the input and, for JSON
-//! errors, the line and column in the text as the user gave it.
+//! [`read_input`] reads and checks the bytes, [`unwrap`] takes the plan out of pasted text
+//! (psql tables in every border and line style, expanded records, CSV...), and [`load`] /
+//! [`read_plans`] do both and parse the plans in whichever format they are, reporting any
+//! problem as one [`InputError`] line that names the input and the line and column in the
+//! text as the user gave it.
 
 mod error;
 mod read;
@@ -15,7 +17,66 @@ pub use read::{read_input, Input, DEFAULT_MAX_INPUT_BYTES};
 pub use text::Text;
 pub use unwrap::{unwrap, Layout, Unwrapped};
 
-use crate::plan::{parse_plans, Explain, ParseError};
+use std::fmt;
+
+use crate::plan::{parse_plans, parse_text_plans, Explain, ParseError, ParseWarning};
+
+/// The EXPLAIN format a plan was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// `EXPLAIN (FORMAT JSON)`.
+    Json,
+    /// EXPLAIN's default text format.
+    Text,
+    /// `EXPLAIN (FORMAT YAML)`.
+    Yaml,
+    /// `EXPLAIN (FORMAT XML)`.
+    Xml,
+}
+
+impl PlanFormat {
+    /// The format's name as EXPLAIN's `FORMAT` option spells it, in lower case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Text => "text",
+            Self::Yaml => "yaml",
+            Self::Xml => "xml",
+        }
+    }
+
+    /// The format of unwrapped plan text, from its first line.
+    fn of(text: &str) -> Self {
+        let first = text.trim_start();
+        if first.starts_with(['[', '{']) {
+            Self::Json
+        } else if first.starts_with("- Plan:") {
+            Self::Yaml
+        } else if first.starts_with("<explain") || first.starts_with("<?xml") {
+            Self::Xml
+        } else {
+            Self::Text
+        }
+    }
+}
+
+/// Something planlint read past in an input, at a place in it: `NAME:LINE:COL: what`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputWarning {
+    /// The input's name.
+    pub name: String,
+    /// 1-based line and column (in characters) in the input as given.
+    pub position: (usize, usize),
+    /// What was noticed.
+    pub message: String,
+}
+
+impl fmt::Display for InputWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, column) = self.position;
+        write!(f, "{}:{line}:{column}: {}", self.name, self.message)
+    }
+}
 
 /// The plans read from one input.
 #[derive(Debug)]
@@ -24,33 +85,74 @@ pub struct Loaded {
     pub name: String,
     /// Every plan in the input, in order.
     pub plans: Vec<Explain>,
+    /// The EXPLAIN format they were in.
+    pub format: PlanFormat,
+    /// What was read past: where a text plan looks cut off.
+    pub warnings: Vec<InputWarning>,
 }
 
 /// Reads the file at `path` (or stdin for `-`, at most `max_bytes`), unwraps pasted output and
 /// parses the plans in it.
 pub fn load(path: &str, max_bytes: u64) -> Result<Loaded, InputError> {
     let input = read_input(path, max_bytes)?;
-    let plans = load_str(&input.name, input.text.as_str())?;
-    Ok(Loaded {
-        name: input.name,
-        plans,
-    })
+    read_plans(&input.name, input.text.as_str())
 }
 
 /// Unwraps and parses plans from text already in memory; `name` is used in errors.
 pub fn load_str(name: &str, text: &str) -> Result<Vec<Explain>, InputError> {
+    read_plans(name, text).map(|loaded| loaded.plans)
+}
+
+/// Unwraps and parses plans in any EXPLAIN format from text already in memory, keeping the
+/// format and any warnings; `name` is used in errors and warnings.
+pub fn read_plans(name: &str, text: &str) -> Result<Loaded, InputError> {
     let unwrapped = unwrap(text).map_err(|error| error.with_name(name))?;
-    parse_plans(&unwrapped.text).map_err(|error| parse_error(name, &unwrapped, &error))
+    let format = PlanFormat::of(&unwrapped.text);
+    let fail = |error: ParseError| parse_error(name, &unwrapped, format, &error);
+    let (plans, warnings) = match format {
+        PlanFormat::Json => (parse_plans(&unwrapped.text).map_err(fail)?, Vec::new()),
+        PlanFormat::Text => {
+            let read = parse_text_plans(&unwrapped.text).map_err(fail)?;
+            (read.plans, read.warnings)
+        }
+        PlanFormat::Yaml => (crate::plan::parse_yaml_plans(&unwrapped.text).map_err(fail)?, Vec::new()),
+        PlanFormat::Xml => (crate::plan::parse_xml_plans(&unwrapped.text).map_err(fail)?, Vec::new()),
+    };
+    let warnings = warnings
+        .into_iter()
+        .map(|warning: ParseWarning| InputWarning {
+            name: name.to_owned(),
+            position: unwrapped.original_position(warning.line, warning.column),
+            message: warning.message,
+        })
+        .collect();
+    Ok(Loaded {
+        name: name.to_owned(),
+        plans,
+        format,
+        warnings,
+    })
 }
 
 /// A parse error as an [`InputError`] at the position in the original text.
-fn parse_error(name: &str, unwrapped: &Unwrapped<'_>, error: &ParseError) -> InputError {
+fn parse_error(
+    name: &str,
+    unwrapped: &Unwrapped<'_>,
+    format: PlanFormat,
+    error: &ParseError,
+) -> InputError {
+    let format_name = match format {
+        PlanFormat::Json => "JSON",
+        PlanFormat::Text => "text-format plan",
+        PlanFormat::Yaml => "YAML",
+        PlanFormat::Xml => "XML",
+    };
     let (kind, what) = if error.truncated {
-        (InputErrorKind::Truncated, "truncated JSON")
+        (InputErrorKind::Truncated, format!("truncated {format_name}"))
     } else if error.not_a_plan {
-        (InputErrorKind::NotAPlan, "not a plan")
+        (InputErrorKind::NotAPlan, "not a plan".to_owned())
     } else {
-        (InputErrorKind::Syntax, "invalid JSON")
+        (InputErrorKind::Syntax, format!("invalid {format_name}"))
     };
     let message = &*error.message;
     let message = if message.starts_with("no plan found") {

@@ -13,7 +13,7 @@ pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 const STDIN_NAME: &str = "<stdin>";
 
 /// What the user is told an input should be.
-const EXPECTED: &str = "expected the JSON that EXPLAIN (FORMAT JSON) prints";
+const EXPECTED: &str = "expected what EXPLAIN prints (text, JSON, YAML or XML)";
 
 /// One input, read and checked to be non-empty UTF-8 text.
 #[derive(Debug, Clone, PartialEq, Eq)]

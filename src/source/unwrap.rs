@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::error::{snippet, InputError, InputErrorKind};
+use super::error::{InputError, InputErrorKind};
 use super::read::empty;
 
 /// The name errors from [`unwrap`] carry until the caller names the input.
@@ -17,46 +17,6 @@ const BORDERS: [char; 2] = ['|', '│'];
 
 /// psql's marks at the end of a line continued on the next: ASCII and unicode.
 const CONTINUATIONS: [char; 2] = ['+', '↵'];
-
-/// Plan node names a text-format plan can begin with (`COSTS OFF` plans have no other sign).
-const NODE_NAMES: [&str; 36] = [
-    "Seq Scan",
-    "Parallel Seq Scan",
-    "Index Scan",
-    "Index Only Scan",
-    "Parallel Index Scan",
-    "Parallel Index Only Scan",
-    "Bitmap Heap Scan",
-    "Parallel Bitmap Heap Scan",
-    "Bitmap Index Scan",
-    "Tid Scan",
-    "Subquery Scan",
-    "Function Scan",
-    "Values Scan",
-    "CTE Scan",
-    "Foreign Scan",
-    "Nested Loop",
-    "Hash Join",
-    "Merge Join",
-    "Hash",
-    "Sort",
-    "Incremental Sort",
-    "Aggregate",
-    "HashAggregate",
-    "GroupAggregate",
-    "Finalize Aggregate",
-    "Limit",
-    "Result",
-    "Append",
-    "Merge Append",
-    "Gather",
-    "Gather Merge",
-    "Unique",
-    "WindowAgg",
-    "Insert on",
-    "Update on",
-    "Delete on",
-];
 
 /// How the JSON was wrapped in the text [`unwrap`] was given (for several results, the first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,8 +146,7 @@ impl Unwrapped<'_> {
 /// the parser to report on.
 ///
 /// Fails with [`InputErrorKind::Empty`] when there is nothing but whitespace or the results
-/// hold no rows, and with [`InputErrorKind::TextPlan`] when the plan is in EXPLAIN's text,
-/// YAML or XML format. Errors are named `<input>`; see [`InputError::with_name`].
+/// hold no rows. Errors are named `<input>`; see [`InputError::with_name`].
 pub fn unwrap(text: &str) -> Result<Unwrapped<'_>, InputError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let Some(first) = text.find(|c: char| !c.is_whitespace()) else {
@@ -210,8 +169,7 @@ pub fn unwrap(text: &str) -> Result<Unwrapped<'_>, InputError> {
             return Err(InputError::new(
                 UNNAMED,
                 InputErrorKind::Empty,
-                "the pasted result holds no plan (0 rows): expected the JSON that \
-                 EXPLAIN (FORMAT JSON) prints",
+                "the pasted result holds no plan (0 rows): expected what EXPLAIN prints",
             ))
         }
         Some(layout) => Unwrapped {
@@ -221,7 +179,6 @@ pub fn unwrap(text: &str) -> Result<Unwrapped<'_>, InputError> {
             segments: built.segments,
         },
     };
-    check_format(&unwrapped)?;
     Ok(unwrapped)
 }
 
@@ -780,56 +737,4 @@ fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
         Some(upto) => starts(upto).max(1),
         None => starts(bytes) + (index - bytes.len()) + 1,
     }
-}
-
-/// Refuses a plan in EXPLAIN's text, YAML or XML format, saying how to get JSON instead.
-fn check_format(unwrapped: &Unwrapped<'_>) -> Result<(), InputError> {
-    let text = &unwrapped.text;
-    if text.trim_start().starts_with(['[', '{']) {
-        return Ok(());
-    }
-    let lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty());
-    for (count, (index, line)) in lines.enumerate() {
-        let trimmed = line.trim();
-        let Some(format) = other_format(trimmed, count == 0) else {
-            continue;
-        };
-        let column = line.len() - line.trim_start().len() + 1;
-        let (line, column) = unwrapped.original_position(index + 1, column);
-        let message = format!(
-            "this is a {format}-format plan; run EXPLAIN (FORMAT JSON) instead, e.g. \
-             EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT ..., and give planlint that output \
-             (found {})",
-            snippet(trimmed)
-        );
-        return Err(InputError::new(UNNAMED, InputErrorKind::TextPlan, &message).at(line, column));
-    }
-    Ok(())
-}
-
-/// The EXPLAIN format a trimmed line shows, if it is not JSON; `first` for the first line.
-fn other_format(trimmed: &str, first: bool) -> Option<&'static str> {
-    if trimmed.starts_with("- Plan:") {
-        return Some("YAML");
-    }
-    if trimmed.starts_with("<explain") {
-        return Some("XML");
-    }
-    let text_line = trimmed.starts_with("->  ")
-        || trimmed.contains("(cost=")
-        || trimmed.contains("(actual time=")
-        || trimmed.contains("(actual rows=")
-        || trimmed.contains("(never executed)")
-        || trimmed.starts_with("Planning Time: ")
-        || trimmed.starts_with("Execution Time: ")
-        || (first
-            && NODE_NAMES.iter().any(|name| {
-                trimmed
-                    .strip_prefix(name)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '(']))
-            }));
-    text_line.then_some("text")
 }
