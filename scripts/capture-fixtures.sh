@@ -22,6 +22,12 @@
 #   tests/fixtures/plans/NAME.sql            the query (description comments + statements)
 #   tests/fixtures/plans/NAME.json           EXPLAIN (FORMAT JSON) ...
 #   tests/fixtures/plans/NAME.analyze.json   EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ...
+#   tests/fixtures/plans/NAME.txt            the plain EXPLAIN again with FORMAT TEXT,
+#   tests/fixtures/plans/NAME.analyze.txt    the analyze one with FORMAT TEXT, and
+#   tests/fixtures/plans/NAME.yaml, NAME.xml the plain one with FORMAT YAML and XML (not for the
+#                                            events database), each in the same session right
+#                                            after its JSON, so that all formats are planned
+#                                            from the same statistics and settings
 # plus psql paste variants (tests/fixtures/paste/: plans of three of those queries in every psql
 # layout and EXPLAIN format the tests read, one file per variant, listed in the README.md written
 # there), one catalog snapshot per database
@@ -158,13 +164,21 @@ parse_query_file() {
     [[ $q_db == postgres || $q_db == events ]] || die "$file: unknown database '$q_db' (postgres or events)"
 }
 
-# explain OPTIONS OUTFILE — EXPLAIN the parsed query (after its setup) into OUTFILE.
+# explain OPTIONS OUTFILE [FORMAT OUTFILE]... — EXPLAIN the parsed query (after its setup)
+# into OUTFILE, then, in the same session and with the same options but FORMAT, into each
+# further OUTFILE: the same planning inputs (statistics, settings, setup) for every format.
 explain() {
-    local opts=$1 out=$2 s
+    local opts=$1 out=$2 s format
     local -a args=()
+    shift 2
     for s in "${q_setup[@]}"; do args+=(-c "$s"); done
-    args+=(-c "EXPLAIN ($opts) $q_stmt")
-    "${psql[@]}" -q -At -d "$q_db" "${args[@]}" >"$out"
+    args+=(-c "\\o $out" -c "EXPLAIN ($opts) $q_stmt")
+    while [[ $# -gt 0 ]]; do
+        format=$1
+        args+=(-c "\\o $2" -c "EXPLAIN (${opts/FORMAT JSON/FORMAT $format}) $q_stmt")
+        shift 2
+    done
+    "${psql[@]}" -q -At -d "$q_db" "${args[@]}"
 }
 
 # Check script: every expectation of every fixture, evaluated by the server itself.
@@ -208,11 +222,20 @@ capture() {
         fi
         printf -- '--   %s.json:         EXPLAIN (%s)\n' "$name" "$q_opts"
         printf -- '--   %s.analyze.json: EXPLAIN (%s)\n' "$name" "$q_aopts"
+        printf -- '--   %s.txt, .analyze.txt (and, but for the events database, .yaml and .xml): the\n' "$name"
+        printf -- '--     same, with FORMAT TEXT (YAML, XML), in the same session right after the JSON\n'
         for s in "${q_setup[@]}"; do printf '%s\n' "$s"; done
         printf '%s;\n' "$q_stmt"
     } >"$stage/plans/$name.sql"
-    explain "$q_opts" "$stage/plans/$name.json"
-    explain "$q_aopts" "$stage/plans/$name.analyze.json"
+    if [[ $q_db == events ]]; then
+        # The 4,000-partition plans: text beside JSON (YAML and XML would add megabytes and
+        # test nothing the small plans do not).
+        explain "$q_opts" "$stage/plans/$name.json" TEXT "$stage/plans/$name.txt"
+    else
+        explain "$q_opts" "$stage/plans/$name.json" TEXT "$stage/plans/$name.txt" \
+            YAML "$stage/plans/$name.yaml" XML "$stage/plans/$name.xml"
+    fi
+    explain "$q_aopts" "$stage/plans/$name.analyze.json" TEXT "$stage/plans/$name.analyze.txt"
     add_checks "$stage/plans/$name.json" "$name.json" "${q_expect[@]}"
     add_checks "$stage/plans/$name.analyze.json" "$name.analyze.json" "${q_expect[@]}" "${q_expect_analyze[@]}"
 }
@@ -292,7 +315,7 @@ paste_variant orders_by_customer.tuples_only.txt "-At" "FORMAT JSON" 1 "the bare
 paste_variant orders_by_customer.expanded.txt "-x" "FORMAT JSON" 1 \
     "expanded: \`-[ RECORD 1 ]\` and \`QUERY PLAN \\| ...\`"
 paste_variant orders_by_customer.csv "--csv" "FORMAT JSON" 1 "CSV-quoted, like pgAdmin/DBeaver copies"
-paste_variant orders_by_customer.text_format.txt "" "" 1 "text format, not JSON: for the error-message tests"
+paste_variant orders_by_customer.text_format.txt "" "" 1 "text format, default aligned output"
 add_checks "$p/orders_by_customer.tuples_only.txt" "paste/orders_by_customer.tuples_only.txt" \
     "plan->0->'Plan'->>'Node Type' = 'Gather'"
 customer_stmt=$paste_stmt
@@ -340,9 +363,93 @@ paste_variant countries_by_name.csv "--csv" "FORMAT JSON" 1 \
 paste_variant countries_by_name.expanded.csv "-x --csv" "FORMAT JSON" 1 \
     "expanded CSV: \`QUERY PLAN,\"[\` then the quoted cell"
 paste_variant countries_by_name.text_format_costs_off.txt "" "COSTS OFF" 1 \
-    "text format without costs: only the node name shows it is a plan (refused, with the fix)"
-paste_variant countries_by_name.yaml_format.txt "" "FORMAT YAML" 1 "YAML format (refused, with the fix)"
-paste_variant countries_by_name.xml_format.txt "" "FORMAT XML" 1 "XML format (refused, with the fix)"
+    "text format without costs: only the node name shows it is a plan"
+paste_variant countries_by_name.yaml_format.txt "" "FORMAT YAML" 1 "YAML format, aligned (\`+\` continuation marks)"
+paste_variant countries_by_name.xml_format.txt "" "FORMAT XML" 1 "XML format, aligned (\`+\` continuation marks)"
+paste_variant countries_by_name.aligned_unicode_double_border0.txt \
+    "-P linestyle=unicode -P unicode_border_linestyle=double -P border=0" "FORMAT JSON" 1 \
+    "unicode, double border lines, border 0"
+paste_variant countries_by_name.aligned_unicode_double_border1.txt \
+    "-P linestyle=unicode -P unicode_border_linestyle=double -P unicode_column_linestyle=double -P unicode_header_linestyle=double" \
+    "FORMAT JSON" 1 "unicode, all lines double, border 1 (\`═\` rule)"
+paste_variant countries_by_name.aligned_unicode_double_border2.txt \
+    "-P linestyle=unicode -P unicode_border_linestyle=double -P border=2" "FORMAT JSON" 1 \
+    "unicode, double border, single header rule, border 2 (\`╔═╗\`, \`║\`, \`╟─╢\`)"
+paste_variant countries_by_name.aligned_unicode_double_header_border2.txt \
+    "-P linestyle=unicode -P unicode_header_linestyle=double -P border=2" "FORMAT JSON" 1 \
+    "unicode, single border, double header rule, border 2 (\`╞═╡\`)"
+paste_variant countries_by_name.aligned_unicode_all_double_border2.txt \
+    "-P linestyle=unicode -P unicode_border_linestyle=double -P unicode_column_linestyle=double -P unicode_header_linestyle=double -P border=2" \
+    "FORMAT JSON" 1 "unicode, all lines double, border 2 (\`╠═╣\`)"
+paste_variant countries_by_name.expanded_unicode_double_border2.txt \
+    "-x -P linestyle=unicode -P unicode_border_linestyle=double -P border=2" "FORMAT JSON" 1 \
+    "expanded, unicode, double border, border 2"
+
+# Text-format framings: the plain EXPLAIN (deterministic) of the customer query in every way psql
+# (and the tools around it) frames it; each must read as the same plan as the bare text.
+paste_source orders_by_customer_all_partitions
+paste_section "orders_by_customer.text.*" \
+    "The text-format plain \`EXPLAIN\` of \`orders_by_customer_all_partitions\` (a Gather over a Parallel Append of 8 Parallel Seq Scans) in every psql framing: borders 0, 1 and 2 in the ascii, old-ascii and unicode line styles (single and double lines), \`\\pset format wrapped\` at 60 columns, expanded records, unaligned, CSV, echoed statements, and copies as GUIs and mail clients make them. Each must read as the same plan as \`orders_by_customer.text.bare.txt\` (read by \`tests/text_plans.rs\`)."
+text_variant() {   # text_variant NAME PSQL-OPTIONS DESCRIPTION
+    paste_variant "orders_by_customer.text.$1.txt" "$2" "" 1 "$3"
+}
+text_variant bare "-At" "the bare text (\`-At\`): what the others must read as"
+text_variant aligned "" "default aligned output: header, rule, \`(N rows)\` footer"
+text_variant aligned_border0 "-P border=0" "aligned, border 0"
+text_variant aligned_border2 "-P border=2" "aligned, border 2"
+for border in 0 1 2; do
+    text_variant "old_ascii_border$border" "-P linestyle=old-ascii -P border=$border" "old-ascii line style, border $border"
+    text_variant "unicode_border$border" "-P linestyle=unicode -P border=$border" "unicode line style, border $border"
+    text_variant "unicode_double_border$border" \
+        "-P linestyle=unicode -P unicode_border_linestyle=double -P unicode_column_linestyle=double -P unicode_header_linestyle=double -P border=$border" \
+        "unicode, all lines double, border $border"
+    text_variant "wrapped_border$border" "-P format=wrapped -P columns=60 -P border=$border" \
+        "wrapped at 60 columns, ascii (\`.\` marks), border $border"
+    text_variant "wrapped_old_ascii_border$border" "-P format=wrapped -P columns=60 -P linestyle=old-ascii -P border=$border" \
+        "wrapped at 60 columns, old-ascii (space marks), border $border"
+    text_variant "wrapped_unicode_border$border" "-P format=wrapped -P columns=60 -P linestyle=unicode -P border=$border" \
+        "wrapped at 60 columns, unicode (\`…\` marks), border $border"
+    text_variant "expanded_border$border" "-x -P border=$border" "expanded: one record per plan line, border $border"
+done
+text_variant unicode_double_border_single_columns "-P linestyle=unicode -P unicode_border_linestyle=double -P border=2" \
+    "unicode, double border with single header rule, border 2"
+text_variant unicode_double_header "-P linestyle=unicode -P unicode_header_linestyle=double -P border=2" \
+    "unicode, double header rule only, border 2"
+text_variant wrapped_unicode_double_border2 \
+    "-P format=wrapped -P columns=60 -P linestyle=unicode -P unicode_border_linestyle=double -P border=2" \
+    "wrapped at 60 columns, unicode with double border, border 2"
+text_variant expanded_unicode_double_border2 "-x -P linestyle=unicode -P unicode_border_linestyle=double -P border=2" \
+    "expanded, unicode with double border, border 2"
+text_variant tuples_only "-t" "aligned tuples only: margin, no header or footer"
+text_variant unaligned "-A" "unaligned: header and footer"
+text_variant expanded_unaligned "-x -A" "expanded unaligned: \`QUERY PLAN|...\` per line"
+text_variant csv "--csv" "CSV: lines with a comma or quote are quoted"
+text_variant expanded_csv "-x --csv" "expanded CSV: \`QUERY PLAN,...\` per line"
+text_variant echoed "-e" "the statement echoed above the result (\`psql -e\`), as when a session is pasted"
+# Generated from captured output: CRLF line ends (a paste from Windows), lines folded at 72
+# columns at spaces (a mail client), every line quoted (pgAdmin's and DBeaver's copies).
+sed 's/$/\r/' "$p/orders_by_customer.text.aligned.txt" >"$p/orders_by_customer.text.crlf.txt"
+paste_row orders_by_customer.text.crlf.txt 'psql -X -c "EXPLAIN ..." | sed "s/$/\\r/"' "aligned output with CRLF line ends"
+fold -s -w 72 "$p/orders_by_customer.text.aligned.txt" >"$p/orders_by_customer.text.mail_folded.txt"
+paste_row orders_by_customer.text.mail_folded.txt 'psql -X -c "EXPLAIN ..." | fold -s -w 72' \
+    "aligned output folded at spaces to 72 columns, as a mail client wraps it"
+{
+    echo 'CREATE FUNCTION pg_temp.plan_lines(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $f$'
+    echo '    DECLARE line text;'
+    echo "    BEGIN FOR line IN EXECUTE 'EXPLAIN ' || statement LOOP RETURN NEXT line; END LOOP; END"
+    echo '$f$;'
+    echo '\set statement '"'$(sed "s/'/''/g" <<<"$paste_stmt")'"
+    echo "COPY (SELECT * FROM pg_temp.plan_lines(:'statement')) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE *);"
+} >"$stage/gui_quoted.sql"
+"${psql[@]}" -q -f "$stage/gui_quoted.sql" | sed 's/^"plan_lines"$/"QUERY PLAN"/' \
+    >"$p/orders_by_customer.text.gui_quoted.txt"
+rm -f "$stage/gui_quoted.sql"
+paste_row orders_by_customer.text.gui_quoted.txt 'COPY (...EXPLAIN lines...) TO STDOUT (FORMAT csv, HEADER, FORCE_QUOTE *)' \
+    "every line double-quoted under a quoted header, as pgAdmin and DBeaver copy a result"
+# The seed story: the text EXPLAIN ANALYZE a user runs in psql and pastes, statement included.
+parse_query_file "$queries_dir/orders_by_customer_all_partitions.sql"
+paste_variant orders_by_customer.text.analyze_echoed.txt "-e" "ANALYZE, BUFFERS" 1 \
+    "EXPLAIN ANALYZE in text as psql shows it, the statement echoed above: the story planlint exists for"
 
 paste_source products_join_customers_quoted_filter
 paste_section "products_join_customers.*" \

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use planlint::plan::Explain;
 use planlint::source::{
-    load, load_str, read_input, unwrap, InputError, InputErrorKind, Layout, DEFAULT_MAX_INPUT_BYTES,
+    load, load_str, read_input, read_plans, unwrap, InputError, InputErrorKind, Layout, PlanFormat,
+    DEFAULT_MAX_INPUT_BYTES,
 };
 
 /// The node types of each plan, in pre-order.
@@ -434,53 +435,44 @@ fn truncated_json_says_so_and_where() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn text_format_plans_are_refused_with_the_fix() {
+fn text_yaml_and_xml_plans_load_in_their_own_format() {
     // EXPLAIN ANALYZE in text format: `(actual rows=...)`, `(never executed)`.
-    let text_plan = join("text_format_analyze.txt");
-    for (name, text, format) in [
-        ("text", text_plan.clone(), "text"),
-        ("costs off", small("text_format_costs_off.txt"), "text"),
-        ("yaml", small("yaml_format.txt"), "YAML"),
-        ("xml", small("xml_format.txt"), "XML"),
-        (
-            "bare text",
-            "Seq Scan on orders  (cost=0.00..35.50 rows=2550 width=4)\n".to_owned(),
-            "text",
-        ),
-        (
-            "arrow",
-            "Hash Join\n  ->  Seq Scan on a\n".to_owned(),
-            "text",
-        ),
+    for (name, format) in [
+        ("text_format_analyze.txt", PlanFormat::Text),
+        ("text_format_costs_off.txt", PlanFormat::Text),
+        ("yaml_format.txt", PlanFormat::Yaml),
+        ("xml_format.txt", PlanFormat::Xml),
     ] {
-        let error = failure(name, &text);
-        assert_eq!(error.kind(), InputErrorKind::TextPlan, "{name}: {error}");
-        assert!(
-            error.message().starts_with(&format!(
-                "this is a {format}-format plan; run EXPLAIN (FORMAT JSON)"
-            )),
-            "{name}: {error}"
-        );
+        let text = if name.starts_with("text_format_analyze") {
+            join(name)
+        } else {
+            small(name)
+        };
+        let loaded = read_plans(name, &text).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(loaded.format, format, "{name}");
+        assert_eq!(loaded.plans.len(), 1, "{name}");
+        assert!(loaded.warnings.is_empty(), "{name}");
     }
-    let error = failure("plan.txt", &text_plan);
-    assert_eq!(error.position(), Some((3, 2)), "{error}");
-    assert!(error
-        .to_string()
-        .starts_with("plan.txt:3:2: this is a text-format plan"));
-    // The message quotes the plan's first line: `"Nested Loop  (cost=A..B`.
-    let first = text_plan.lines().nth(2).unwrap().trim();
-    assert!(first.starts_with("Nested Loop  (cost="), "{first}");
-    let quoted = format!("\"{}", &first[..first.find(" rows=").unwrap()]);
-    assert!(error.to_string().contains(&quoted), "{error}");
+    let loaded = read_plans("join", &join("text_format_analyze.txt")).unwrap();
+    let graph = &loaded.plans[0].graph;
+    assert_eq!(graph.label(graph.root().unwrap()), "Nested Loop");
+    assert!(graph.ids().any(|id| graph.node(id).never_executed()));
 }
 
 #[test]
-fn not_json_is_a_syntax_error() {
+fn text_with_no_plan_in_any_format_says_what_was_expected() {
     let error = failure("notes.txt", "hello, world\n");
+    assert_eq!(error.kind(), InputErrorKind::NotAPlan);
+    assert_eq!(
+        error.to_string(),
+        "notes.txt:1:1: no plan found: expected EXPLAIN output, in text (a line such as \
+         `Seq Scan on orders  (cost=...)`), JSON, YAML or XML format"
+    );
+    let error = failure("broken.json", "[{\"Plan\": {\"Node Type\": \"Result\";}}]");
     assert_eq!(error.kind(), InputErrorKind::Syntax);
     assert_eq!(
         error.to_string(),
-        "notes.txt:1:1: invalid JSON: expected value"
+        "broken.json:1:33: invalid JSON: expected `,` or `}`"
     );
 }
 
@@ -524,7 +516,7 @@ fn empty_and_blank_text_is_empty() {
         assert_eq!(error.kind(), InputErrorKind::Empty, "{text:?}");
         assert_eq!(
             error.to_string(),
-            "blank: empty input: expected the JSON that EXPLAIN (FORMAT JSON) prints"
+            "blank: empty input: expected what EXPLAIN prints (text, JSON, YAML or XML)"
         );
     }
 }
@@ -657,7 +649,7 @@ fn an_empty_or_blank_file_is_refused() {
         assert_eq!(error.kind(), InputErrorKind::Empty, "{name}");
         assert_eq!(
             error.to_string(),
-            format!("{path}: empty input: expected the JSON that EXPLAIN (FORMAT JSON) prints")
+            format!("{path}: empty input: expected what EXPLAIN prints (text, JSON, YAML or XML)")
         );
     }
 }
@@ -941,18 +933,15 @@ fn two_captured_plans_load_in_order() {
 }
 
 #[test]
-fn the_captured_text_format_plan_is_refused_with_the_fix() {
+fn the_captured_text_format_plan_loads_as_its_json() {
     let path = fixture("paste/orders_by_customer.text_format.txt");
-    let error = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap_err();
-    assert_one_line(&error);
-    assert_eq!(error.kind(), InputErrorKind::TextPlan);
-    assert_eq!(error.position(), Some((3, 2)));
-    assert!(
-        error.to_string().starts_with(&format!(
-            "{path}:3:2: this is a text-format plan; run EXPLAIN (FORMAT JSON)"
-        )),
-        "{error}"
+    let loaded = load(&path, DEFAULT_MAX_INPUT_BYTES).unwrap();
+    assert_eq!(loaded.format, PlanFormat::Text);
+    let json = plans(
+        "json",
+        &fixture_text("plans/orders_by_customer_all_partitions.json"),
     );
+    assert_eq!(node_types(&loaded.plans), json);
 }
 
 #[test]
@@ -965,24 +954,12 @@ fn every_captured_plan_and_paste_loads() {
                 .extension()
                 .and_then(|e| e.to_str())
                 .unwrap_or_default();
-            if !matches!(extension, "json" | "txt" | "csv") {
+            if !matches!(extension, "json" | "txt" | "csv" | "yaml" | "xml") {
                 continue;
             }
-            // Plans in EXPLAIN's other formats (paste/*.text_format*, *.yaml_format.txt and
-            // *.xml_format.txt) are refused as such; everything else loads.
-            let other_format = ["text_format", "yaml_format", "xml_format"]
-                .iter()
-                .any(|format| name.contains(format));
-            match load(name, DEFAULT_MAX_INPUT_BYTES) {
-                Ok(loaded) => {
-                    assert!(!other_format, "{name} loaded");
-                    assert!(!loaded.plans.is_empty(), "{name}");
-                }
-                Err(error) if other_format => {
-                    assert_eq!(error.kind(), InputErrorKind::TextPlan, "{error}");
-                }
-                Err(error) => panic!("{error}"),
-            }
+            let loaded = load(name, DEFAULT_MAX_INPUT_BYTES).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!loaded.plans.is_empty(), "{name}");
+            assert!(loaded.warnings.is_empty(), "{name}: {:?}", loaded.warnings);
         }
     }
 }

@@ -56,12 +56,18 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
         plan_files(&args.files, &settings, &mut failures)
     };
     if files.iter().any(|file| file == "-") && std::io::stdin().is_terminal() {
-        eprintln!("planlint: paste the EXPLAIN (FORMAT JSON) output, then press Ctrl-D");
+        eprintln!(
+            "planlint: paste the EXPLAIN output (text as psql shows it, or JSON, YAML, XML), \
+             then press Ctrl-D"
+        );
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
     for file in &files {
         match load(file, args.max_input_size) {
             Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    eprintln!("planlint: warning: {warning}");
+                }
                 for (index, explain) in loaded.plans.into_iter().enumerate() {
                     let query = match queries.as_slice() {
                         [one] => Some(one.as_str()),
@@ -99,8 +105,11 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
     code
 }
 
-/// The plan files the inputs name: `-`, files, directories (their `.json` files), globs; the
-/// project's excludes left out.
+/// The endings of the files a directory is searched for: a plan in any EXPLAIN format.
+const PLAN_EXTENSIONS: [&str; 6] = ["json", "txt", "plan", "yaml", "yml", "xml"];
+
+/// The plan files the inputs name: `-`, files, directories (their plan files, by
+/// [`PLAN_EXTENSIONS`]), globs; the project's excludes left out.
 fn plan_files(
     inputs: &[String],
     settings: &Settings,
@@ -116,7 +125,7 @@ fn plan_files(
         let paths = [PathBuf::from(input)];
         let found = expand(
             &paths,
-            "json",
+            &PLAN_EXTENSIONS,
             &|path| settings.excludes(path),
             &mut unreadable,
         );

@@ -17,11 +17,11 @@ pub fn is_glob(input: &str) -> bool {
     input.contains(['*', '?', '[']) && !input.contains(char::is_whitespace)
 }
 
-/// The files `inputs` name: files as given, directories walked for files ending in
-/// `.{extension}` (sorted, at any depth), glob patterns expanded; `excluded` paths left out.
+/// The files `inputs` name: files as given, directories walked for files ending in one of
+/// `.{extensions}` (sorted, at any depth), glob patterns expanded; `excluded` paths left out.
 pub fn expand(
     inputs: &[PathBuf],
-    extension: &str,
+    extensions: &[&str],
     excluded: &dyn Fn(&Path) -> bool,
     unreadable: &mut Vec<Unreadable>,
 ) -> Vec<PathBuf> {
@@ -48,7 +48,7 @@ pub fn expand(
                 }),
             }
         } else if input.is_dir() {
-            files.extend(walk(input, extension, unreadable));
+            files.extend(walk(input, extensions, unreadable));
         } else {
             files.push(input.clone());
         }
@@ -57,7 +57,7 @@ pub fn expand(
     files
 }
 
-fn walk(root: &Path, extension: &str, unreadable: &mut Vec<Unreadable>) -> Vec<PathBuf> {
+fn walk(root: &Path, extensions: &[&str], unreadable: &mut Vec<Unreadable>) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -76,7 +76,10 @@ fn walk(root: &Path, extension: &str, unreadable: &mut Vec<Unreadable>) -> Vec<P
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|ext| ext == extension) {
+            } else if path
+                .extension()
+                .is_some_and(|ext| extensions.iter().any(|wanted| ext == *wanted))
+            {
                 found.push(path);
             }
         }

@@ -64,7 +64,7 @@ pub fn collect(inputs: &[String], files: &[String], excluded: &dyn Fn(&Path) -> 
             });
         }
     }
-    for file in expand(&paths, "sql", excluded, &mut unreadable) {
+    for file in expand(&paths, &["sql"], excluded, &mut unreadable) {
         let name = file.display().to_string();
         match std::fs::read_to_string(&file) {
             Ok(script) => {

@@ -84,8 +84,9 @@ enum Container {
 /// Parses every plan in `text`, EXPLAIN's XML output (several documents one after another
 /// too).
 pub fn parse_xml_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
+    // Text is kept as it is: entities split it into several events, and a value's own spaces
+    // matter. The whitespace between elements is dropped when the first child arrives.
     let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
     let mut json = JsonText::default();
     let mut open: Vec<Open> = Vec::new();
     let mut documents = 0usize;
@@ -167,11 +168,11 @@ pub fn parse_xml_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
             });
         } else {
             let parent = open.last_mut().expect("an element is open");
+            parent.text.clear();
             let container = match parent.container {
                 Some(container) => container,
                 None => {
-                    let container = if LIST_ELEMENTS.contains(&parent.tag.as_str())
-                        || tag == "Item"
+                    let container = if LIST_ELEMENTS.contains(&parent.tag.as_str()) || tag == "Item"
                     {
                         Container::Array
                     } else {
@@ -230,7 +231,7 @@ fn end_element(json: &mut JsonText, open: &mut Vec<Open>) {
                 json.key(key);
             }
             let key = element.key.as_deref().unwrap_or(element.tag.as_str());
-            if element.text.is_empty() && LIST_ELEMENTS.contains(&element.tag.as_str()) {
+            if element.text.trim().is_empty() && LIST_ELEMENTS.contains(&element.tag.as_str()) {
                 json.begin_array();
                 json.end_array();
             } else if TEXT_KEYS.contains(&key) || !is_json_scalar(&element.text) {
@@ -255,6 +256,11 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |at| at + 1)
+        + 1;
     (line, column)
 }

@@ -10,6 +10,18 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use super::json_text::JsonText;
 use super::parse::{parse_plans, Explain, ParseError};
 
+/// Keys whose value EXPLAIN prints as a list, which an empty YAML value stands for.
+const LIST_KEYS: [&str; 8] = [
+    "Plans",
+    "Output",
+    "Sort Key",
+    "Group Key",
+    "Presorted Key",
+    "Workers",
+    "Triggers",
+    "Target Tables",
+];
+
 /// Parses every plan in `text`, EXPLAIN's YAML output (several one after another too).
 pub fn parse_yaml_plans(text: &str) -> Result<Vec<Explain>, ParseError> {
     let mut writer = Writer::default();
@@ -45,6 +57,8 @@ struct Writer {
     open: Vec<Option<bool>>,
     /// Whether a document's top-level sequence is open (documents are joined into one).
     documents: usize,
+    /// The last mapping key written.
+    key: String,
     problem: Option<(String, Marker)>,
 }
 
@@ -77,6 +91,15 @@ impl MarkedEventReceiver for Writer {
                     self.problem = Some(("expected `- Plan:`, not a lone value".into(), mark));
                 } else if self.next_is_key() {
                     self.json.key(&value);
+                    self.key = value;
+                } else if style == TScalarStyle::Plain && value.is_empty() {
+                    // An empty group: `Plans: ` with nothing under it is `"Plans": []`.
+                    if LIST_KEYS.contains(&self.key.as_str()) {
+                        self.json.begin_array();
+                        self.json.end_array();
+                    } else {
+                        self.json.raw("null");
+                    }
                 } else if style == TScalarStyle::Plain {
                     self.json.scalar(&value);
                 } else {

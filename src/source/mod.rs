@@ -115,8 +115,14 @@ pub fn read_plans(name: &str, text: &str) -> Result<Loaded, InputError> {
             let read = parse_text_plans(&unwrapped.text).map_err(fail)?;
             (read.plans, read.warnings)
         }
-        PlanFormat::Yaml => (crate::plan::parse_yaml_plans(&unwrapped.text).map_err(fail)?, Vec::new()),
-        PlanFormat::Xml => (crate::plan::parse_xml_plans(&unwrapped.text).map_err(fail)?, Vec::new()),
+        PlanFormat::Yaml => (
+            crate::plan::parse_yaml_plans(&unwrapped.text).map_err(fail)?,
+            Vec::new(),
+        ),
+        PlanFormat::Xml => (
+            crate::plan::parse_xml_plans(&unwrapped.text).map_err(fail)?,
+            Vec::new(),
+        ),
     };
     let warnings = warnings
         .into_iter()
@@ -148,7 +154,10 @@ fn parse_error(
         PlanFormat::Xml => "XML",
     };
     let (kind, what) = if error.truncated {
-        (InputErrorKind::Truncated, format!("truncated {format_name}"))
+        (
+            InputErrorKind::Truncated,
+            format!("truncated {format_name}"),
+        )
     } else if error.not_a_plan {
         (InputErrorKind::NotAPlan, "not a plan".to_owned())
     } else {
@@ -160,6 +169,14 @@ fn parse_error(
     } else {
         format!("{what}: {message}")
     };
-    let (line, column) = unwrapped.original_position(error.line, error.column);
+    // A reader may place an error just past the last line (YAML's end of input).
+    let lines = unwrapped.text.lines().count();
+    let (line, column) = if error.line > lines {
+        let last = unwrapped.text.lines().last().unwrap_or_default();
+        (lines, last.len() + 1)
+    } else {
+        (error.line, error.column)
+    };
+    let (line, column) = unwrapped.original_position(line, column);
     InputError::new(name, kind, &message).at(line, column)
 }

@@ -12,8 +12,13 @@ use super::read::empty;
 /// The name errors from [`unwrap`] carry until the caller names the input.
 const UNNAMED: &str = "<input>";
 
-/// Characters that frame psql's tables: ASCII and `\pset linestyle unicode`.
-const BORDERS: [char; 2] = ['|', '│'];
+/// Characters that frame psql's tables: ASCII and `\pset linestyle unicode`, single and
+/// double.
+const BORDERS: [char; 3] = ['|', '│', '║'];
+
+/// psql's marks where `\pset format wrapped` breaks a line: ASCII and unicode (old-ascii marks
+/// it with a space, which the text reader's continuation rule joins).
+const WRAP_MARKS: [char; 2] = ['.', '…'];
 
 /// psql's marks at the end of a line continued on the next: ASCII and unicode.
 const CONTINUATIONS: [char; 2] = ['+', '↵'];
@@ -191,6 +196,10 @@ struct Builder<'a> {
     segments: Vec<Segment>,
     /// The layout of the first result found.
     layout: Option<Layout>,
+    /// Whether the last line written is incomplete: psql wrapped it onto the next.
+    wrapped: bool,
+    /// The width in characters of the last table rule read (a wrapped row fills it).
+    rule_width: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -202,6 +211,8 @@ impl<'a> Builder<'a> {
             lines: 0,
             segments: Vec::new(),
             layout: None,
+            wrapped: false,
+            rule_width: 0,
         };
         let mut cursor = Cursor {
             text: original,
@@ -226,6 +237,11 @@ impl<'a> Builder<'a> {
                 }
             } else if is_quoted_start(line.text) {
                 builder.quoted(&mut cursor, line, 0);
+            } else if let Some(content) = quoted_row(line.text) {
+                // A row copied from a GUI, quoted: `"Seq Scan on orders  (cost=...)"`.
+                cursor.advance(line);
+                builder.found(Layout::Csv);
+                builder.push_line(line.number, 1, &content);
             } else {
                 // A prompt, a command, a rule, a footer, a record heading, a timing...
                 cursor.advance(line);
@@ -241,6 +257,12 @@ impl<'a> Builder<'a> {
 
     /// Appends one output line: original line `number` less its first `shift` bytes.
     fn push_line(&mut self, number: usize, shift: usize, content: &str) {
+        if std::mem::take(&mut self.wrapped) {
+            // The rest of a line psql wrapped: it completes the line already written.
+            self.out.push_str(content);
+            self.out.push('\n');
+            return;
+        }
         let out_line = self.lines + 1;
         let continues = matches!(
             self.segments.last(),
@@ -266,10 +288,15 @@ impl<'a> Builder<'a> {
         };
         if is_rule(next.text.trim()) {
             cursor.advance(next);
+            self.rule_width = next.text.trim_end().chars().count();
             self.found(Layout::Aligned);
             self.aligned_rows(cursor);
-        } else if next.text.starts_with('"') {
+        } else if is_quoted_start(next.text) {
             self.quoted(cursor, next, 0);
+        } else if next.text.starts_with('"') {
+            // CSV of a text plan, every row quoted (COPY ... FORCE_QUOTE, GUI copies).
+            self.found(Layout::Csv);
+            self.verbatim(cursor);
         } else {
             self.found(Layout::Unaligned);
             self.verbatim(cursor);
@@ -294,6 +321,15 @@ impl<'a> Builder<'a> {
                 self.verbatim(cursor);
             }
             Label::Csv { quote } => self.quoted(cursor, line, quote),
+            Label::CsvBare { value } => {
+                cursor.advance(line);
+                self.found(Layout::Expanded);
+                self.push_line(
+                    line.number,
+                    value,
+                    line.text.get(value..).unwrap_or_default(),
+                );
+            }
         }
     }
 
@@ -318,15 +354,37 @@ impl<'a> Builder<'a> {
                 cursor.advance(line);
                 return;
             }
-            let (Some(padding), Some(content)) = (line.text.get(..prefix), line.text.get(prefix..))
-            else {
+            let Some((shift, content, _)) = split_row(line.text, prefix, self.wrapped) else {
                 return;
             };
-            if !padding.chars().all(is_padding) {
-                return;
-            }
             cursor.advance(line);
-            self.push_line(line.number, prefix, strip_line_end(content, framed));
+            let content = strip_line_end(content, framed);
+            let next = cursor.peek();
+            let wraps = content.ends_with(WRAP_MARKS)
+                && match next {
+                    // A continuation row has the mark in its margin...
+                    Some(next) if prefix > 0 => {
+                        split_row(next.text, prefix, true).is_some_and(|(_, _, marked)| marked)
+                    }
+                    // ...or, without a margin (border 0), the wrapped row fills the table (its
+                    // mark one column beyond the rule).
+                    Some(_) => {
+                        self.rule_width > 0
+                            && line.text.trim_end().chars().count() >= self.rule_width
+                    }
+                    None => false,
+                };
+            if wraps {
+                let content = content
+                    .strip_suffix(WRAP_MARKS)
+                    .expect("the row ends with a wrap mark");
+                self.push_line(line.number, shift, content);
+                // Take the line break back: the next row continues this line.
+                self.out.pop();
+                self.wrapped = true;
+            } else {
+                self.push_line(line.number, shift, content);
+            }
         }
     }
 
@@ -343,7 +401,18 @@ impl<'a> Builder<'a> {
                 return;
             }
             cursor.advance(line);
-            self.push_line(line.number, 0, line.text);
+            if trimmed.is_empty()
+                && cursor
+                    .peek()
+                    .is_some_and(|next| expanded_label(next.text).is_some())
+            {
+                // The blank line between two expanded records (`psql -x -A`).
+                return;
+            }
+            match quoted_row(line.text) {
+                Some(content) => self.push_line(line.number, 1, &content),
+                None => self.push_line(line.number, 0, line.text),
+            }
         }
     }
 
@@ -445,6 +514,9 @@ enum Label {
     Unaligned { value: usize },
     /// `QUERY PLAN,"[` (`psql -x --csv`): a CSV field opens at byte `quote`.
     Csv { quote: usize },
+    /// `QUERY PLAN,Seq Scan on ...` (`psql -x --csv` of a text plan): an unquoted CSV field,
+    /// the rest of the line from byte `value`.
+    CsvBare { value: usize },
 }
 
 /// Reads an expanded record's `QUERY PLAN` line.
@@ -458,6 +530,7 @@ fn expanded_label(line: &str) -> Option<Label> {
     if let Some(value) = after
         .strip_prefix(" | ")
         .or_else(|| after.strip_prefix(" │ "))
+        .or_else(|| after.strip_prefix(" ║ "))
     {
         return (!value.trim().is_empty()).then(|| Label::Aligned {
             value: value_at(value),
@@ -473,13 +546,19 @@ fn expanded_label(line: &str) -> Option<Label> {
         });
     }
     if let Some(value) = after.strip_prefix(',') {
-        return value.starts_with('"').then(|| Label::Csv {
-            quote: value_at(value),
+        return Some(if value.starts_with('"') {
+            Label::Csv {
+                quote: value_at(value),
+            }
+        } else {
+            Label::CsvBare {
+                value: value_at(value),
+            }
         });
     }
     // `\pset border 0`: the value follows one space.
     let value = after.strip_prefix(' ')?;
-    is_json_start(value).then(|| Label::Aligned {
+    (!value.trim().is_empty()).then(|| Label::Aligned {
         value: value_at(value),
         framed: false,
     })
@@ -488,6 +567,46 @@ fn expanded_label(line: &str) -> Option<Label> {
 /// Whether `c` can pad an aligned value on the left.
 fn is_padding(c: char) -> bool {
     c == ' ' || BORDERS.contains(&c)
+}
+
+/// An aligned row's margin of `prefix` bytes: its length in bytes, the content after it, and
+/// whether it ends with a wrap mark (`.`, `…`: the row continues a wrapped one), which is
+/// only allowed `after_wrap`. `None` when the line has no such margin.
+fn split_row(line: &str, prefix: usize, after_wrap: bool) -> Option<(usize, &str, bool)> {
+    if after_wrap && prefix > 0 {
+        let margin = line.get(..prefix - 1)?;
+        let rest = &line[prefix - 1..];
+        if let Some(mark) = WRAP_MARKS.iter().find(|mark| rest.starts_with(**mark)) {
+            if margin.chars().all(is_padding) {
+                let shift = prefix - 1 + mark.len_utf8();
+                return Some((shift, &line[shift..], true));
+            }
+        }
+    }
+    let margin = line.get(..prefix)?;
+    margin
+        .chars()
+        .all(is_padding)
+        .then(|| (prefix, &line[prefix..], false))
+}
+
+/// A whole line that is one double-quoted CSV field, `"..."`, decoded (`""` is `"`); not a
+/// JSON plan quoted as a string.
+fn quoted_row(line: &str) -> Option<String> {
+    let inner = line.strip_prefix('"')?.strip_suffix('"')?;
+    let mut pairs = inner.split("\"\"");
+    let lone_quote = pairs.clone().any(|part| part.contains('"'));
+    if lone_quote || is_quoted_start(line) {
+        return None;
+    }
+    pairs.next().map(|first| {
+        let mut decoded = first.to_owned();
+        for part in pairs {
+            decoded.push('"');
+            decoded.push_str(part);
+        }
+        decoded
+    })
 }
 
 /// A line's content without trailing padding, right border and continuation mark.
@@ -537,13 +656,10 @@ fn is_header(trimmed: &str) -> bool {
 
 /// Whether a trimmed line is a table rule: `-----`, `+----+`, `├────┤`...
 fn is_rule(trimmed: &str) -> bool {
-    trimmed.contains(['-', '─'])
-        && trimmed.chars().all(|c| {
-            matches!(
-                c,
-                '-' | '+' | '─' | '┼' | '┬' | '┴' | '├' | '┤' | '┌' | '┐' | '└' | '┘'
-            )
-        })
+    trimmed.contains(['-', '─', '═'])
+        && trimmed
+            .chars()
+            .all(|c| matches!(c, '-' | '+' | '\u{2500}'..='\u{257F}'))
 }
 
 /// Whether a trimmed line opens or closes a Markdown code block (a paste from a chat or an

@@ -485,7 +485,10 @@ mod tests {
         assert_eq!(node.alias.as_deref(), Some("o"));
         let node = header("HashSetOp Intersect All  (cost=0.00..7.53 rows=1 width=36)");
         assert_eq!(node.node_type, "SetOp");
-        assert_eq!(node.extra.get("Command").unwrap().get(), "\"Intersect All\"");
+        assert_eq!(
+            node.extra.get("Command").unwrap().get(),
+            "\"Intersect All\""
+        );
         let node = header("Custom Scan (ColumnarScan) on events  (cost=0.00..1.00 rows=1 width=4)");
         assert_eq!(node.node_type, "Custom Scan");
         assert_eq!(node.relation_name.as_deref(), Some("events"));
@@ -504,8 +507,8 @@ mod tests {
     #[test]
     fn a_malformed_or_cut_group_says_where_and_what() {
         let mut node = PlanNode::default();
-        let error = read_header("Seq Scan on t  (cost=0.00..x rows=1 width=4)", &mut node)
-            .unwrap_err();
+        let error =
+            read_header("Seq Scan on t  (cost=0.00..x rows=1 width=4)", &mut node).unwrap_err();
         assert_eq!(error.offset, 15);
         assert!(error.message.contains("cost=STARTUP..TOTAL"), "{error:?}");
         assert!(!error.cut_off);

@@ -121,25 +121,38 @@ fn logical_lines(text: &str) -> Vec<Logical> {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let content = raw.trim_start_matches([' ', '\t']);
         let indent_bytes = raw.len() - content.len();
-        let indent = raw[..indent_bytes]
-            .chars()
-            .fold(0, |column, c| if c == '\t' { column / 8 * 8 + 8 } else { column + 1 });
+        let indent = raw[..indent_bytes].chars().fold(0, |column, c| {
+            if c == '\t' {
+                column / 8 * 8 + 8
+            } else {
+                column + 1
+            }
+        });
         let content = content.trim_end();
         let kind = kind_of(content);
         if kind == Kind::Other {
             if let Some(previous) = lines.last_mut().filter(|line| line.kind != Kind::End) {
-                let mut joined = previous.text.clone();
-                if !joined.ends_with(' ') {
-                    joined.push(' ');
-                }
-                joined.push_str(content);
-                // A complete node line takes no continuation: the line is then reported.
-                let node_text = match previous.kind {
-                    Kind::Arrow => Some(joined.trim_start_matches("->").trim_start()),
-                    Kind::Node => Some(joined.as_str()),
-                    _ => None,
+                // Joined with a space (a mail client breaks lines at spaces), or, for a node
+                // line that only reads that way, without (psql's wrapped format breaks them
+                // anywhere). A node line that reads neither way takes no continuation: the
+                // line is then reported.
+                let spaced = format!("{} {content}", previous.text);
+                let tight = format!("{}{content}", previous.text);
+                let joined = match previous.kind {
+                    Kind::Arrow | Kind::Node => {
+                        let score = |joined: &String| {
+                            header_score(joined.trim_start_matches("->").trim_start())
+                        };
+                        let (spaced_score, tight_score) = (score(&spaced), score(&tight));
+                        match (spaced_score, tight_score) {
+                            (None, None) => None,
+                            _ if tight_score > spaced_score => Some(tight),
+                            _ => Some(spaced),
+                        }
+                    }
+                    _ => Some(spaced),
                 };
-                if node_text.is_none_or(header_is_readable) {
+                if let Some(joined) = joined {
                     previous.text = joined;
                     continue;
                 }
@@ -179,21 +192,25 @@ fn kind_of(text: &str) -> Kind {
 /// Whether a line reads as a node line: a known node name, or any name followed by the
 /// `(cost=` or `(actual` group.
 fn looks_like_node(text: &str) -> bool {
-    if split_key(text).is_some_and(|(key, _)| !key.contains(" on ")) && !text.contains(" (cost=")
-    {
+    if split_key(text).is_some_and(|(key, _)| !key.contains(" on ")) && !text.contains(" (cost=") {
         return false;
     }
-    header_is_readable(text)
-        && (text.contains("  (cost=")
-            || text.contains(" (actual ")
-            || text.contains(" (never executed)")
-            || starts_with_node_name(text))
+    // An unreadable one is still a node line: it is reported, or joined with the line that
+    // completes it.
+    text.contains("  (cost=")
+        || text.contains(" (actual ")
+        || text.contains(" (never executed)")
+        || starts_with_node_name(text)
 }
 
-/// Whether the node line reads without error (its name and any groups).
-fn header_is_readable(text: &str) -> bool {
+/// How well a node line reads: `None` with an error, 1 when its estimates or measurements
+/// were found, 0 when only a name was.
+fn header_score(text: &str) -> Option<u8> {
     let mut node = PlanNode::default();
-    read_header(text, &mut node).is_ok()
+    read_header(text, &mut node).ok()?;
+    Some(u8::from(
+        node.total_cost.is_some() || node.actual_loops.is_some(),
+    ))
 }
 
 /// Whether `text` starts with a node name EXPLAIN prints (for COSTS OFF plans, which show
@@ -220,8 +237,9 @@ fn starts_with_node_name(text: &str) -> bool {
         "Custom Scan (",
     ];
     let word = |name: &str| {
-        text.strip_prefix(name)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' ') || name.ends_with([' ', '(']))
+        text.strip_prefix(name).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with(' ') || name.ends_with([' ', '('])
+        })
     };
     super::node::NODE_TYPES.iter().any(|name| word(name))
         || OTHER_NAMES.iter().any(|name| word(name))
@@ -337,14 +355,13 @@ impl Reader {
                     self.property(line)?;
                 }
             }
-            Kind::Subplan => match &mut self.plan {
-                Some(plan) => {
+            Kind::Subplan => {
+                if let Some(plan) = &mut self.plan {
                     close_deeper(plan, line.indent);
                     let relationship = subplan_header(&line.text).expect("a subplan header");
                     plan.subplan = Some((line.indent, line.text.clone(), relationship));
                 }
-                None => {}
-            },
+            }
             Kind::Property => {
                 if self.plan.is_none() {
                     if let Some(text) = line.text.strip_prefix("Query Text: ") {
@@ -525,7 +542,11 @@ impl Reader {
         }
         for (id, workers) in plan.workers {
             let value = Value::Array(workers).to_string();
-            plan.explain.graph.node_mut(id).extra.push("Workers", &value);
+            plan.explain
+                .graph
+                .node_mut(id)
+                .extra
+                .push("Workers", &value);
         }
         if !plan.triggers.is_empty() {
             push_extra(&mut plan.explain, "Triggers", Value::Array(plan.triggers));
@@ -667,4 +688,3 @@ fn error(line: &Logical, offset: usize, message: &str) -> ParseError {
         not_a_plan: false,
     }
 }
-

@@ -170,7 +170,9 @@ pub(super) fn scalar(value: &str) -> Value {
 /// and the punctuation EXPLAIN's keys use, starting with a capital letter.
 pub(super) fn split_key(text: &str) -> Option<(&str, &str)> {
     let (key, value) = text.split_once(':')?;
-    let value = value.strip_prefix(' ').or_else(|| value.is_empty().then_some(""))?;
+    let value = value
+        .strip_prefix(' ')
+        .or_else(|| value.is_empty().then_some(""))?;
     let mut chars = key.chars();
     let starts_well = chars.next().is_some_and(|c| c.is_ascii_uppercase());
     let reads_well = key.chars().all(|c| {
@@ -334,14 +336,20 @@ mod tests {
                 ("Sort Space Type".to_owned(), Value::from("Disk")),
             ]
         );
-        let got = fields("Buckets", "1024 (originally 512)  Batches: 1  Memory Usage: 9kB");
+        let got = fields(
+            "Buckets",
+            "1024 (originally 512)  Batches: 1  Memory Usage: 9kB",
+        );
         assert_eq!(got[0], ("Hash Buckets".to_owned(), Value::from(1024)));
         assert_eq!(
             got[1],
             ("Original Hash Buckets".to_owned(), Value::from(512))
         );
         assert_eq!(got[4], ("Peak Memory Usage".to_owned(), Value::from(9)));
-        let got = fields("Hits", "0  Misses: 1  Evictions: 0  Overflows: 0  Memory Usage: 1kB");
+        let got = fields(
+            "Hits",
+            "0  Misses: 1  Evictions: 0  Overflows: 0  Memory Usage: 1kB",
+        );
         assert_eq!(got.len(), 5);
         assert_eq!(got[1], ("Misses".to_owned(), Value::from(1)));
         let got = fields("Sort Key", "f(a, b), c DESC, 'x, y'::text");
@@ -367,7 +375,11 @@ mod tests {
         assert_eq!(buffers.local_hit, Some(3));
         assert_eq!(buffers.temp_written, Some(6));
         assert!(!apply(&mut PlanNode::default(), "Buffers", "shared hit=x"));
-        assert!(!apply(&mut PlanNode::default(), "Rows Removed by Filter", "many"));
+        assert!(!apply(
+            &mut PlanNode::default(),
+            "Rows Removed by Filter",
+            "many"
+        ));
     }
 
     #[test]
