@@ -28,11 +28,42 @@ fn samples() -> &'static [String] {
             "tests/fixtures/paste/orders_by_customer.aligned.txt",
             "tests/fixtures/paste/orders_by_customer.csv",
             "tests/fixtures/paste/orders_by_customer.expanded.txt",
+            "tests/fixtures/paste/orders_by_customer.text.analyze_echoed.txt",
+            "tests/fixtures/paste/orders_by_customer.text.wrapped_unicode_border2.txt",
+            "tests/fixtures/plans/prune_subquery_initplan_runtime.analyze.txt",
+            "tests/fixtures/plans/orders_by_customer_all_options.analyze.txt",
+            "tests/fixtures/plans/customers_orders_join_unindexed_key.yaml",
+            "tests/fixtures/plans/customers_orders_join_unindexed_key.xml",
         ]
         .iter()
         .map(|path| std::fs::read_to_string(path).unwrap())
         .collect()
     })
+}
+
+/// Bare text-format captures, with and without ANALYZE, with subplans and every option.
+fn text_plans() -> &'static [String] {
+    static PLANS: OnceLock<Vec<String>> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        [
+            "tests/fixtures/plans/orders_by_customer_all_options.analyze.txt",
+            "tests/fixtures/plans/prune_subquery_initplan_runtime.analyze.txt",
+            "tests/fixtures/plans/customers_orders_join_unindexed_key.txt",
+            "tests/fixtures/plans/union_all_customers_products.analyze.txt",
+        ]
+        .iter()
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect()
+    })
+}
+
+/// The path of every node of the plans in `text`, or the error.
+fn node_labels(text: &str) -> Result<Vec<String>, String> {
+    let plans = planlint::source::load_str("input", text).map_err(|error| error.to_string())?;
+    Ok(plans
+        .iter()
+        .flat_map(|plan| plan.graph.ids().map(|id| plan.graph.path(id)))
+        .collect())
 }
 
 /// Loads and, when that works, analyses `text` with and without the catalog; an error must be
@@ -78,6 +109,14 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             Just(b':'),
             Just(b'+'),
             Just(b'\n'),
+            Just(b' '),
+            Just(b'\t'),
+            Just(b'('),
+            Just(b')'),
+            Just(b'='),
+            Just(b'-'),
+            Just(b'>'),
+            Just(b'<'),
             any::<u8>()
         ],
         1..8,
@@ -177,9 +216,39 @@ proptest! {
         prop_assert!(calls.functions.iter().all(|call| !call.name.is_empty() || text.contains("\"\"")));
     }
 
+    /// A text plan reads the same whatever its margin and however its indentation mixes
+    /// tabs and spaces (a tab to the next multiple of 8), and cut at any point it still reads
+    /// as a part of the plan, or fails with one line.
+    #[test]
+    fn text_plans_read_the_same_with_any_margin_and_tabs_and_cut_anywhere(
+        fixture in 0..4usize,
+        margin in 0..12usize,
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let text = &text_plans()[fixture];
+        let expected = node_labels(text).expect("the capture reads");
+        let tabbed: String = text
+            .lines()
+            .map(|line| {
+                let shifted = format!("{}{line}", " ".repeat(margin));
+                let spaces = shifted.len() - shifted.trim_start_matches(' ').len();
+                format!("{}{}{}\n", "\t".repeat(spaces / 8), " ".repeat(spaces % 8), shifted.trim_start_matches(' '))
+            })
+            .collect();
+        prop_assert_eq!(node_labels(&tabbed).expect("the tabbed text reads"), expected.clone());
+        let cut_at = cut.index(text.len() + 1);
+        if let Some(prefix) = text.get(..cut_at) {
+            check_never_panics(prefix);
+            if let Ok(labels) = node_labels(prefix) {
+                prop_assert!(labels.len() <= expected.len());
+                prop_assert!(labels.iter().zip(&expected).all(|(got, want)| want.starts_with(got.as_str()) || got == want));
+            }
+        }
+    }
+
     #[test]
     fn mutated_real_plans_and_pastes_never_panic(
-        sample in 0..7usize,
+        sample in 0..13usize,
         mutations in prop::collection::vec(mutation(), 1..6),
     ) {
         check_never_panics(&apply(&samples()[sample], &mutations));
@@ -189,7 +258,7 @@ proptest! {
 #[test]
 fn mutated_plans_through_the_binary_exit_0_1_or_2_with_one_line_errors() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let strategy = (0..7usize, prop::collection::vec(mutation(), 1..4));
+    let strategy = (0..13usize, prop::collection::vec(mutation(), 1..4));
     for _ in 0..12 {
         let (sample, mutations) = strategy.new_tree(&mut runner).unwrap().current();
         let input = apply(&samples()[sample], &mutations);

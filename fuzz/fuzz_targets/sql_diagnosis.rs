@@ -18,6 +18,7 @@ fuzz_target!(|text: &str| {
             column: column.into(),
             strategy: strategy.into(),
             type_name: Some(type_name.into()),
+            list_values: (strategy == "list").then(|| vec!["eu".into(), "us".into()]),
         };
         let _ = diagnose_query(text, "t", &key);
         let _ = diagnose_filters(&[text], &key);

@@ -66,17 +66,17 @@ pub(super) fn fields(key: &str, value: &str) -> Vec<(String, Value)> {
         _ if LIST_KEYS.contains(&key) => out.push((key.to_owned(), list(value))),
         "Heap Blocks" => {
             for (name, count) in pairs(value) {
-                let key = match name {
-                    "exact" => "Exact Heap Blocks",
-                    "lossy" => "Lossy Heap Blocks",
-                    other => other,
+                let key = match name.as_str() {
+                    "exact" => "Exact Heap Blocks".to_owned(),
+                    "lossy" => "Lossy Heap Blocks".to_owned(),
+                    _ => name,
                 };
-                out.push((key.to_owned(), scalar(count)));
+                out.push((key, scalar(count)));
             }
         }
         "WAL" => {
             for (name, count) in pairs(value) {
-                let key = match name {
+                let key = match name.as_str() {
                     "records" => "WAL Records".to_owned(),
                     "fpi" => "WAL FPI".to_owned(),
                     "bytes" => "WAL Bytes".to_owned(),
@@ -206,17 +206,19 @@ fn list(value: &str) -> Value {
 }
 
 /// `hit=3 read=2` as (name, value) pairs; a name of several words (`buffers full=1`) keeps
-/// them.
-fn pairs(value: &str) -> Vec<(&str, &str)> {
+/// them. Words without `=` that end no pair are dropped.
+fn pairs(value: &str) -> Vec<(String, &str)> {
     let mut out = Vec::new();
-    let mut name_start = 0;
-    for (at, _) in value.match_indices('=') {
-        let name = value[name_start..at].trim().trim_start_matches(',').trim();
-        let end = value[at + 1..]
-            .find([' ', ','])
-            .map_or(value.len(), |end| at + 1 + end);
-        out.push((name, &value[at + 1..end]));
-        name_start = end;
+    let mut words: Vec<&str> = Vec::new();
+    for token in value.split([' ', ',']).filter(|token| !token.is_empty()) {
+        match token.split_once('=') {
+            Some((last, count)) => {
+                words.push(last);
+                out.push((words.join(" "), count));
+                words.clear();
+            }
+            None => words.push(token),
+        }
     }
     out
 }
@@ -228,7 +230,7 @@ fn read_buffers(value: &str) -> Option<Buffers> {
         let (kind, counts) = part.trim().split_once(' ')?;
         for (name, count) in pairs(counts) {
             let count: u64 = count.parse().ok()?;
-            let slot = match (kind, name) {
+            let slot = match (kind, name.as_str()) {
                 ("shared", "hit") => &mut buffers.shared_hit,
                 ("shared", "read") => &mut buffers.shared_read,
                 ("shared", "dirtied") => &mut buffers.shared_dirtied,
@@ -269,7 +271,7 @@ fn buffer_fields(buffers: &Buffers) -> Vec<(String, Value)> {
 pub(super) fn worker_fields(text: &str, worker: &mut Map<String, Value>) {
     if let Some(actual) = text.strip_prefix("actual ") {
         for (name, value) in pairs(actual) {
-            match (name, value.split_once("..")) {
+            match (name.as_str(), value.split_once("..")) {
                 ("time", Some((first, total))) => {
                     worker.insert("Actual Startup Time".into(), scalar(first));
                     worker.insert("Actual Total Time".into(), scalar(total));
@@ -281,7 +283,7 @@ pub(super) fn worker_fields(text: &str, worker: &mut Map<String, Value>) {
                     worker.insert("Actual Loops".into(), scalar(value));
                 }
                 _ => {
-                    worker.insert(name.to_owned(), scalar(value));
+                    worker.insert(name, scalar(value));
                 }
             }
         }
