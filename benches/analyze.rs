@@ -191,6 +191,11 @@ fn main() {
         }
         _ => {}
     }
+    // `cargo bench --bench analyze -- text-vs-json`: only the comparison of the readers.
+    if std::env::args().any(|arg| arg == "text-vs-json") {
+        text_against_json();
+        return;
+    }
     let mut missing = false;
     println!(
         "{:<55} {:>7} {:>9} {:>9} {:>9} {:>7} {:>7} {:>8} {:>8} {:>7}",
@@ -246,8 +251,56 @@ fn main() {
     if missing {
         println!("(the 100,000-node plans are missing: run scripts/capture-large-plans.sh)");
     }
+    text_against_json();
     start_up();
     many_plans();
+}
+
+/// The text reader against the JSON reader on the same plans (captured in the same session):
+/// reading text must not be slower than reading JSON.
+fn text_against_json() {
+    let pairs = [
+        "tests/fixtures/plans/events_unpruned_4000",
+        "tests/fixtures/plans/events_unpruned_4000.analyze",
+        "target/large-plans/events_union_25",
+        "target/large-plans/events_union_25.analyze",
+    ];
+    let read = |path: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let started = Instant::now();
+        let loaded = planlint::source::read_plans(path, &text).unwrap();
+        let elapsed = started.elapsed();
+        let nodes: usize = loaded.plans.iter().map(|plan| plan.graph.len()).sum();
+        std::mem::forget(loaded);
+        (elapsed, nodes)
+    };
+    for stem in pairs {
+        let (json, text) = (format!("{stem}.json"), format!("{stem}.txt"));
+        if !Path::new(&json).exists() || !Path::new(&text).exists() {
+            println!("text vs JSON: {stem}: missing (run scripts/capture-large-plans.sh)");
+            continue;
+        }
+        let (mut json_times, mut text_times) = (Vec::new(), Vec::new());
+        let mut nodes = (0, 0);
+        for _ in 0..ROUNDS {
+            let (time, count) = read(&json);
+            json_times.push(time);
+            nodes.0 = count;
+            let (time, count) = read(&text);
+            text_times.push(time);
+            nodes.1 = count;
+        }
+        assert_eq!(nodes.0, nodes.1, "{stem}: the formats give different plans");
+        let (json_time, text_time) = (median(json_times), median(text_times));
+        println!(
+            "text vs JSON: {stem}: {} nodes, read in {:.1} ms (text) / {:.1} ms (JSON) = {:.2}x \
+             (target: at most 1.00)",
+            nodes.0,
+            ms(text_time),
+            ms(json_time),
+            ratio(text_time, json_time),
+        );
+    }
 }
 
 /// A file of many small plans (a log of EXPLAIN results) costs the same per plan however many

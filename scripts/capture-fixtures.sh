@@ -492,6 +492,8 @@ example() {   # example FIXTURE EXAMPLE_NAME
 }
 example orders_by_customer_all_partitions orders-by-customer
 example orders_by_id_between_two_partitions orders-by-id
+# The README's first example: the text EXPLAIN ANALYZE of the customer query as psql shows it.
+cp "$p/orders_by_customer.text.analyze_echoed.txt" "$stage/examples/orders-by-customer.txt"
 cp "$stage/catalog.json" "$stage/examples/catalog.json"
 
 # The events database: its fixtures and its own catalog snapshot (4,000 partitions; kept out of

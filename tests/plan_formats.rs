@@ -371,6 +371,26 @@ fn the_pasted_text_explain_analyze_names_the_unpruned_partitions_and_the_missing
     assert!(missing["fix_sql"].as_str().unwrap().contains(
         "CREATE INDEX CONCURRENTLY orders_p8_customer_id_idx ON orders_p8 (customer_id)"
     ));
+    // The statement psql echoed above the plan is the query the plan is of: no need to pass it.
+    let text = fs::read_to_string(format!(
+        "{PASTE}/orders_by_customer.text.analyze_echoed.txt"
+    ))
+    .unwrap();
+    let loaded = read_plans("paste", &text).unwrap();
+    assert_eq!(
+        loaded.plans[0].query_text.as_deref(),
+        Some("SELECT * FROM orders WHERE customer_id = 4242")
+    );
+    let unpruned = result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["rule"] == "unpruned-partitions")
+        .unwrap();
+    assert!(
+        !unpruned["suggestion"].as_str().unwrap().contains("--query"),
+        "{unpruned}"
+    );
 }
 
 #[test]

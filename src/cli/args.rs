@@ -24,7 +24,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Analyse EXPLAIN (FORMAT JSON) plans from files or stdin (pasted psql output is fine).
+    /// Analyse EXPLAIN plans from files or stdin: text as psql prints it, JSON, YAML or XML.
+    #[command(after_help = ANALYZE_FORMATS)]
     Analyze(AnalyzeArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
@@ -38,10 +39,21 @@ pub enum Command {
     Catalog(CatalogArgs),
 }
 
+/// What `planlint analyze --help` says about the formats it reads, text first.
+const ANALYZE_FORMATS: &str = "\
+Formats: EXPLAIN's default text format, as psql prints it, is read as it is:
+  psql -c \"EXPLAIN (ANALYZE, BUFFERS) SELECT ...\" > plan.txt && planlint analyze plan.txt
+  (or run `planlint analyze` and paste the screen, statement and all, then press Ctrl-D).
+JSON, YAML and XML (EXPLAIN (FORMAT JSON|YAML|XML)) read the same, and so does every psql framing:
+borders 0-2, ascii, old-ascii and unicode lines, \\pset format wrapped, \\x, -A, -t, --csv, and
+copies from pgAdmin, DBeaver or a mail. A text plan cut off is analysed as far as it goes, with a
+warning naming the line where it ends. A directory is searched for .json, .txt, .plan, .yaml, .yml
+and .xml files.";
+
 /// `planlint analyze`.
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
-    /// Plan files; `-` (or nothing) reads stdin.
+    /// Plan files (any EXPLAIN format), directories or globs; `-` (or nothing) reads stdin.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
     /// A catalog snapshot (JSON) with partitions, keys, indexes and sizes, for exact verdicts.

@@ -124,6 +124,14 @@ pub fn read_plans(name: &str, text: &str) -> Result<Loaded, InputError> {
             Vec::new(),
         ),
     };
+    let mut plans = plans;
+    // A pasted session names the statement of each plan: the EXPLAIN commands echoed before
+    // the results, when there is one for every plan.
+    if unwrapped.statements.len() == plans.len() {
+        for (plan, statement) in plans.iter_mut().zip(&unwrapped.statements) {
+            plan.query_text.get_or_insert_with(|| statement.clone());
+        }
+    }
     let warnings = warnings
         .into_iter()
         .map(|warning: ParseWarning| InputWarning {

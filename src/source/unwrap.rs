@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use super::error::{InputError, InputErrorKind};
 use super::read::empty;
+use crate::sql::{explained_statement, without_prompt};
 
 /// The name errors from [`unwrap`] carry until the caller names the input.
 const UNNAMED: &str = "<input>";
@@ -54,6 +55,9 @@ pub struct Unwrapped<'a> {
     original: &'a str,
     /// Where runs of output lines came from, by first output line; empty when unchanged.
     segments: Vec<Segment>,
+    /// The statements of the EXPLAIN commands echoed before the results (a pasted psql
+    /// session, `psql -e`), in order; empty when there were none.
+    pub statements: Vec<String>,
 }
 
 /// Where a run of output lines came from.
@@ -163,8 +167,9 @@ pub fn unwrap(text: &str) -> Result<Unwrapped<'_>, InputError> {
         layout: Layout::Json,
         original: text,
         segments: Vec::new(),
+        statements: Vec::new(),
     };
-    if is_json_start(first_line) && !is_continued(first_line) {
+    if (is_json_start(first_line) && !is_continued(first_line)) || is_bare_text_plan(first_line) {
         return Ok(unchanged);
     }
     let built = Builder::run(text);
@@ -182,6 +187,7 @@ pub fn unwrap(text: &str) -> Result<Unwrapped<'_>, InputError> {
             layout,
             original: text,
             segments: built.segments,
+            statements: built.statements,
         },
     };
     Ok(unwrapped)
@@ -200,6 +206,10 @@ struct Builder<'a> {
     wrapped: bool,
     /// The width in characters of the last table rule read (a wrapped row fills it).
     rule_width: usize,
+    /// An echoed EXPLAIN command being read (its lines joined), until its result comes.
+    command: Option<String>,
+    /// The statements of the EXPLAIN commands read.
+    statements: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -213,6 +223,8 @@ impl<'a> Builder<'a> {
             layout: None,
             wrapped: false,
             rule_width: 0,
+            command: None,
+            statements: Vec::new(),
         };
         let mut cursor = Cursor {
             text: original,
@@ -243,16 +255,30 @@ impl<'a> Builder<'a> {
                 builder.found(Layout::Csv);
                 builder.push_line(line.number, 1, &content);
             } else {
-                // A prompt, a command, a rule, a footer, a record heading, a timing...
+                // A prompt, a command, a rule, a footer, a record heading, a timing... An
+                // EXPLAIN command is kept for the statement it names.
+                let command = without_prompt(line.text.trim());
+                if command
+                    .get(..7)
+                    .is_some_and(|word| word.eq_ignore_ascii_case("EXPLAIN"))
+                {
+                    builder.command = Some(line.text.to_owned());
+                } else if let Some(command) = &mut builder.command {
+                    command.push('\n');
+                    command.push_str(without_prompt(line.text.trim()));
+                }
                 cursor.advance(line);
             }
         }
         builder
     }
 
-    /// Notes the layout of a result, if it is the first.
+    /// Notes the layout of a result, if it is the first, and the statement echoed before it.
     fn found(&mut self, layout: Layout) {
         self.layout.get_or_insert(layout);
+        if let Some(command) = self.command.take() {
+            self.statements.extend(explained_statement(&command));
+        }
     }
 
     /// Appends one output line: original line `number` less its first `shift` bytes.
@@ -634,6 +660,20 @@ fn is_json_start(line: &str) -> bool {
     };
     let rest = strip_line_end(rest, false).trim_start();
     rest.is_empty() || rest.starts_with(['{', '[', '"', ']', '}'])
+}
+
+/// Whether a text's first line is the top node of a bare text-format plan (`psql -At`, a file
+/// EXPLAIN wrote): a name at the line's start, then its estimates or measurements.
+fn is_bare_text_plan(first_line: &str) -> bool {
+    let name_end = first_line
+        .find("  (cost=")
+        .or_else(|| first_line.find(" (actual "));
+    name_end.is_some_and(|end| {
+        let name = &first_line[..end];
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !name.starts_with("QUERY PLAN")
+            && !name.contains(BORDERS)
+    })
 }
 
 /// Whether a line opens a quoted plan: `"[` or `"{`.

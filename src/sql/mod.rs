@@ -3,6 +3,7 @@
 mod calls;
 pub(crate) mod conjuncts;
 mod create_index;
+mod explained;
 mod ident;
 mod predicates;
 pub mod pruning;
@@ -12,6 +13,7 @@ pub mod suppress;
 
 pub use calls::{Call, Calls};
 pub use create_index::{create_index, create_partitioned_index, index_name, TableRef};
+pub use explained::{explained_statement, without_prompt};
 pub use ident::{qualify, quote_ident};
 pub use predicates::{index_columns, index_columns_per_arm, IndexColumns, IndexKey};
 pub use split::{split_statements, ScriptStatement};

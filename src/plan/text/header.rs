@@ -6,6 +6,8 @@
 //! keys `Node Type`, `Parallel Aware`, `Scan Direction`, `Index Name`, `Relation Name`,
 //! `Schema`, `Alias`, `Startup Cost`, ..., `Actual Loops`.
 
+use std::borrow::Cow;
+
 use crate::plan::node::{node_type, PlanNode};
 
 /// Why a node line could not be read: what was expected, at which byte of the line.
@@ -36,21 +38,30 @@ pub(super) fn read_header(text: &str, node: &mut PlanNode) -> Result<(), HeaderE
 
 /// Where the parenthesised estimates start: the first ` (cost=`, ` (actual ` or
 /// ` (never executed)`.
-fn groups_start(text: &str) -> Option<usize> {
-    ["(cost=", "(actual ", "(never executed)"]
-        .iter()
-        .filter_map(|marker| {
-            let mut from = 0;
-            while let Some(found) = text[from..].find(marker) {
-                let at = from + found;
-                if at > 0 && text.as_bytes()[at - 1] == b' ' {
-                    return Some(at);
-                }
-                from = at + 1;
-            }
-            None
-        })
-        .min()
+pub(super) fn groups_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    // One pass over the parentheses (a byte search) rather than a substring search per marker:
+    // this runs on every node line.
+    while let Some(found) = memchr_paren(&bytes[from..]) {
+        let at = from + found;
+        let group = &text[at + 1..];
+        if at > 0
+            && bytes[at - 1] == b' '
+            && (group.starts_with("cost=")
+                || group.starts_with("actual ")
+                || group.starts_with("never executed)"))
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The offset of the first `(` in `bytes`.
+fn memchr_paren(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'(')
 }
 
 /// Reads `(cost=...)`, `(actual ...)` and `(never executed)` groups; `base` is the offset of
@@ -111,8 +122,8 @@ fn read_groups(text: &str, base: usize, node: &mut PlanNode) -> Result<(), Heade
 
 /// `0.00..35.50 rows=2550 width=4` (after `cost=`).
 fn read_cost(text: &str, node: &mut PlanNode) -> Option<()> {
-    let mut words = text.split_whitespace();
-    let (startup, total) = words.next()?.split_once("..")?;
+    let mut words = words(text);
+    let (startup, total) = range(words.next()?)?;
     node.startup_cost = Some(startup.parse().ok()?);
     node.total_cost = Some(total.parse().ok()?);
     node.plan_rows = Some(number(words.next()?, "rows=")?);
@@ -122,18 +133,42 @@ fn read_cost(text: &str, node: &mut PlanNode) -> Option<()> {
 
 /// `time=0.010..0.020 rows=1 loops=1` or `rows=1 loops=1` (after `actual `).
 fn read_actual(text: &str, node: &mut PlanNode) -> Option<()> {
-    let mut words = text.split_whitespace().peekable();
+    let mut words = words(text).peekable();
     if let Some(times) = words.peek().and_then(|word| word.strip_prefix("time=")) {
-        let (startup, total) = times.split_once("..")?;
-        let startup: f64 = startup.parse().ok()?;
+        let (startup, total) = range(times)?;
+        if !is_decimal(startup) {
+            return None;
+        }
         node.actual_total_time = Some(total.parse().ok()?);
-        node.extra
-            .push("Actual Startup Time", &json_number(startup)?);
+        // EXPLAIN prints the time as JSON writes a number: kept as it is.
+        node.extra.push("Actual Startup Time", startup);
         words.next();
     }
     node.actual_rows = Some(number(words.next()?, "rows=")?);
     node.actual_loops = Some(number(words.next()?, "loops=")?);
     words.next().is_none().then_some(())
+}
+
+/// The words of a group, between single spaces as EXPLAIN prints them (a byte search, faster
+/// than splitting on any white space).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(' ').filter(|word| !word.is_empty())
+}
+
+/// `FIRST..LAST` split at its `..` (a byte search: a substring search costs more to set up
+/// than this whole line takes to read).
+fn range(text: &str) -> Option<(&str, &str)> {
+    let bytes = text.as_bytes();
+    let at = (1..bytes.len()).find(|&at| bytes[at] == b'.' && bytes[at - 1] == b'.')?;
+    Some((&text[..at - 1], &text[at + 1..]))
+}
+
+/// Whether `text` is digits with at most one `.` between digits: a number as EXPLAIN prints
+/// it, and valid JSON as it is.
+fn is_decimal(text: &str) -> bool {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction) && !(whole.len() > 1 && whole.starts_with('0'))
 }
 
 /// The number after `key` in `word`.
@@ -286,16 +321,14 @@ fn read_operator<'a>(name: &'a str, node: &mut PlanNode) -> &'a str {
         }
     }
     for operation in ["Insert", "Update", "Delete", "Merge"] {
-        if let Some(after) = rest
-            .strip_prefix(operation)
-            .filter(|after| after.starts_with(" on "))
+        if let Some(after) = word_prefix(rest, operation).filter(|after| after.starts_with(" on "))
         {
             node.node_type = node_type("ModifyTable");
             node.operation = Some(operation.into());
             return after;
         }
-        if let Some(after) = rest
-            .strip_prefix("Foreign ")
+        if let Some(after) = word_prefix(rest, "Foreign")
+            .and_then(|after| after.strip_prefix(' '))
             .and_then(|after| word_prefix(after, operation))
         {
             node.node_type = node_type("Foreign Scan");
@@ -343,12 +376,17 @@ fn read_operator<'a>(name: &'a str, node: &mut PlanNode) -> &'a str {
     }
     // The longest node type the name starts with; an unknown one (an extension's, a newer
     // server's) is the name up to ` on ` or ` using `.
-    let known = crate::plan::node::NODE_TYPES
+    // The names are sorted: those sharing the first letter are one run of them.
+    let types = crate::plan::node::NODE_TYPES;
+    let first = rest.as_bytes().first().copied().unwrap_or_default();
+    let start = types.partition_point(|spelled| spelled.as_bytes()[0] < first);
+    let end = types.partition_point(|spelled| spelled.as_bytes()[0] <= first);
+    let known = types[start..end]
         .iter()
         .filter(|spelled| word_prefix(rest, spelled).is_some())
         .max_by_key(|spelled| spelled.len());
     if let Some(spelled) = known {
-        node.node_type = node_type(spelled);
+        node.node_type = Cow::Borrowed(spelled);
         return &rest[spelled.len()..];
     }
     let end = [" on ", " using "]
@@ -362,60 +400,69 @@ fn read_operator<'a>(name: &'a str, node: &mut PlanNode) -> &'a str {
 
 /// `text` after `word`, if it starts with it as a whole word.
 fn word_prefix<'a>(text: &'a str, word: &str) -> Option<&'a str> {
+    // The first byte first: this is tried against dozens of names on every node line.
+    if text.as_bytes().first() != word.as_bytes().first() {
+        return None;
+    }
     let after = text.strip_prefix(word)?;
     (after.is_empty() || after.starts_with(' ')).then_some(after)
 }
 
 /// A possibly qualified name as EXPLAIN quotes it: `orders`, `public.orders`, `"Order Items"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct IdentifierPath {
+struct IdentifierPath<'a> {
     /// The qualifier (schema), when there is one.
-    schema: Option<String>,
+    schema: Option<Cow<'a, str>>,
     /// The name itself.
-    last: String,
+    last: Cow<'a, str>,
 }
 
 /// Reads a dotted, possibly quoted, name at the start of `text`; returns it and the rest.
-fn identifier_path(text: &str) -> (IdentifierPath, &str) {
-    let mut parts = Vec::new();
-    let mut rest = text;
-    loop {
-        let (part, after) = identifier(rest);
-        parts.push(part);
-        match after.strip_prefix('.') {
-            Some(next) if !next.is_empty() && !next.starts_with(' ') => rest = next,
-            _ => {
-                rest = after;
-                break;
-            }
-        }
+fn identifier_path(text: &str) -> (IdentifierPath<'_>, &str) {
+    let (mut last, mut rest) = identifier(text);
+    let mut qualifiers: Vec<Cow<'_, str>> = Vec::new();
+    while let Some(next) = rest
+        .strip_prefix('.')
+        .filter(|next| !next.is_empty() && !next.starts_with(' '))
+    {
+        let (part, after) = identifier(next);
+        qualifiers.push(std::mem::replace(&mut last, part));
+        rest = after;
     }
-    let last = parts.pop().unwrap_or_default();
-    let schema = (!parts.is_empty()).then(|| parts.join("."));
+    let schema = match qualifiers.len() {
+        0 => None,
+        1 => qualifiers.pop(),
+        _ => Some(Cow::Owned(qualifiers.join("."))),
+    };
     (IdentifierPath { schema, last }, rest)
 }
 
 /// One identifier: `"quoted ""name"""` or a run up to a space or a dot.
-fn identifier(text: &str) -> (String, &str) {
+fn identifier(text: &str) -> (Cow<'_, str>, &str) {
     if let Some(quoted) = text.strip_prefix('"') {
         let mut name = String::new();
-        let mut chars = quoted.char_indices();
-        while let Some((at, c)) = chars.next() {
-            if c != '"' {
-                name.push(c);
-                continue;
-            }
+        let mut from = 0;
+        while let Some(found) = quoted[from..].find('"') {
+            let at = from + found;
             if quoted[at + 1..].starts_with('"') {
-                name.push('"');
-                chars.next();
+                name.push_str(&quoted[from..=at]);
+                from = at + 2;
                 continue;
             }
-            return (name, &quoted[at + 1..]);
+            if name.is_empty() {
+                return (Cow::Borrowed(&quoted[..at]), &quoted[at + 1..]);
+            }
+            name.push_str(&quoted[from..at]);
+            return (Cow::Owned(name), &quoted[at + 1..]);
         }
-        return (name, "");
+        name.push_str(&quoted[from..]);
+        return (Cow::Owned(name), "");
     }
-    let end = text.find([' ', '.']).unwrap_or(text.len());
-    (text[..end].to_owned(), &text[end..])
+    let end = text
+        .bytes()
+        .position(|b| b == b' ' || b == b'.')
+        .unwrap_or(text.len());
+    (Cow::Borrowed(&text[..end]), &text[end..])
 }
 
 #[cfg(test)]

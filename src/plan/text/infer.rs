@@ -4,29 +4,42 @@
 use crate::plan::graph::{NodeId, PlanGraph};
 use crate::plan::node::{Buffers, Relationship};
 
+/// What the reader noticed while reading a plan, so that filling in needs no pass over nodes
+/// it does not change.
+#[derive(Debug, Default)]
+pub(super) struct Seen {
+    /// A node has ANALYZE's measurements.
+    pub analyzed: bool,
+    /// A node has actual times (ANALYZE without TIMING OFF).
+    pub timed: bool,
+    /// A node has a Buffers line.
+    pub buffered: bool,
+    /// The Append and Merge Append nodes.
+    pub appends: Vec<NodeId>,
+}
+
 /// Fills in the fields text does not print: each child's parent relationship, zero counts,
 /// the actual time of nodes that never ran. `edges` are (parent, child) pairs in plan order.
-pub(super) fn complete(graph: &mut PlanGraph, edges: &[(NodeId, NodeId)]) {
+pub(super) fn complete(graph: &mut PlanGraph, edges: &[(NodeId, NodeId)], seen: &Seen) {
     relationships(graph, edges);
-    let timed = graph
-        .ids()
-        .any(|id| graph.node(id).actual_total_time.is_some());
-    let buffered = graph.ids().any(|id| graph.node(id).buffers.is_some());
+    for &id in &seen.appends {
+        graph.node_mut(id).subplans_removed.get_or_insert(0);
+    }
+    if !seen.analyzed {
+        return;
+    }
     for index in 0..graph.len() {
         let node = graph.node_mut(NodeId::new(index));
-        if node.is_append() {
-            node.subplans_removed.get_or_insert(0);
-        }
         if !node.is_analyzed() {
             continue;
         }
         if node.filter.is_some() {
             node.rows_removed_by_filter.get_or_insert(0.0);
         }
-        if timed && node.never_executed() {
+        if seen.timed && node.never_executed() {
             node.actual_total_time.get_or_insert(0.0);
         }
-        if buffered {
+        if seen.buffered {
             let buffers = node.buffers.get_or_insert_with(Box::default);
             let Buffers {
                 shared_hit,

@@ -31,14 +31,26 @@ mod header;
 mod infer;
 mod property;
 
+use std::borrow::Cow;
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::graph::{NodeId, PlanGraph};
 use super::node::{PlanNode, Relationship};
 use super::parse::{Explain, ParseError, ParseWarning};
-use header::read_header;
+use crate::sql::explained_statement;
+use header::{groups_start, read_header};
 use property::{apply, fields, settings, split_key, worker_fields};
+
+/// The fewest bytes of text a plan node takes, give or take (a node line with its estimates):
+/// the first plan's graph is sized from the text by it. Reserving too much costs only address
+/// space, which is never touched.
+const MIN_BYTES_PER_NODE: usize = 64;
+
+/// The fewest bytes a line of a large plan takes, give or take (`Filter: (a = 1)` indented):
+/// the list of lines is sized from the text by it.
+const MIN_BYTES_PER_LINE: usize = 24;
 
 /// Plans read from text, with warnings about where the text looked cut off.
 #[derive(Debug)]
@@ -55,7 +67,10 @@ pub struct TextPlans {
 /// Lines before the first node (a prompt, the statement, `Query Text:` of auto_explain) and
 /// between plans are skipped; a blank line or psql's `(N rows)` footer ends a plan.
 pub fn parse_text_plans(text: &str) -> Result<TextPlans, ParseError> {
-    let mut reader = Reader::default();
+    let mut reader = Reader {
+        node_hint: text.len() / MIN_BYTES_PER_NODE,
+        ..Reader::default()
+    };
     let lines = logical_lines(text);
     let last = lines
         .iter()
@@ -84,15 +99,15 @@ pub fn parse_text_plans(text: &str) -> Result<TextPlans, ParseError> {
 
 /// One line of plan text, with the lines that continue it joined on.
 #[derive(Debug)]
-struct Logical {
+struct Logical<'a> {
     /// 1-based number of its first physical line.
     number: usize,
     /// Its column: leading whitespace, a tab counting to the next multiple of 8.
     indent: usize,
     /// Bytes of leading whitespace (for error columns).
     indent_bytes: usize,
-    /// The text after the indentation.
-    text: String,
+    /// The text after the indentation (borrowed unless lines were joined).
+    text: Cow<'a, str>,
     kind: Kind,
 }
 
@@ -115,14 +130,19 @@ enum Kind {
 }
 
 /// Groups the text's lines into logical lines.
-fn logical_lines(text: &str) -> Vec<Logical> {
-    let mut lines: Vec<Logical> = Vec::new();
+fn logical_lines(text: &str) -> Vec<Logical<'_>> {
+    // Sized at once, from the shortest a line of a large plan is: growing a list of 200,000
+    // lines step by step would copy it each time.
+    let mut lines: Vec<Logical> = Vec::with_capacity(text.len() / MIN_BYTES_PER_LINE + 1);
     for (index, raw) in text.lines().enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let content = raw.trim_start_matches([' ', '\t']);
-        let indent_bytes = raw.len() - content.len();
-        let indent = raw[..indent_bytes].chars().fold(0, |column, c| {
-            if c == '\t' {
+        let indent_bytes = raw
+            .bytes()
+            .position(|b| b != b' ' && b != b'\t')
+            .unwrap_or(raw.len());
+        let content = &raw[indent_bytes..];
+        let indent = raw.as_bytes()[..indent_bytes].iter().fold(0, |column, &b| {
+            if b == b'\t' {
                 column / 8 * 8 + 8
             } else {
                 column + 1
@@ -140,9 +160,7 @@ fn logical_lines(text: &str) -> Vec<Logical> {
                 let tight = format!("{}{content}", previous.text);
                 let joined = match previous.kind {
                     Kind::Arrow | Kind::Node => {
-                        let score = |joined: &String| {
-                            header_score(joined.trim_start_matches("->").trim_start())
-                        };
+                        let score = |joined: &String| header_score(without_arrow(joined));
                         let (spaced_score, tight_score) = (score(&spaced), score(&tight));
                         match (spaced_score, tight_score) {
                             (None, None) => None,
@@ -153,7 +171,7 @@ fn logical_lines(text: &str) -> Vec<Logical> {
                     _ => Some(spaced),
                 };
                 if let Some(joined) = joined {
-                    previous.text = joined;
+                    previous.text = Cow::Owned(joined);
                     continue;
                 }
             }
@@ -162,45 +180,51 @@ fn logical_lines(text: &str) -> Vec<Logical> {
             number: index + 1,
             indent,
             indent_bytes,
-            text: content.to_owned(),
+            text: Cow::Borrowed(content),
             kind,
         });
     }
     lines
 }
 
+/// A node line's text after its `->` arrow and the spaces after it.
+fn without_arrow(text: &str) -> &str {
+    text.strip_prefix("->").unwrap_or(text).trim_start()
+}
+
 /// What a line (without indentation) is.
 fn kind_of(text: &str) -> Kind {
-    if text.is_empty() || is_footer(text) {
-        return Kind::End;
-    }
     if text.starts_with("->") {
         return Kind::Arrow;
+    }
+    if text.is_empty() || is_footer(text) || is_prompt(text) {
+        return Kind::End;
     }
     if subplan_header(text).is_some() {
         return Kind::Subplan;
     }
-    if looks_like_node(text) {
+    let key = split_key(text);
+    if looks_like_node(text, key.map(|(key, _)| key)) {
         return Kind::Node;
     }
-    if split_key(text).is_some() {
+    if key.is_some() {
         return Kind::Property;
     }
     Kind::Other
 }
 
 /// Whether a line reads as a node line: a known node name, or any name followed by the
-/// `(cost=` or `(actual` group.
-fn looks_like_node(text: &str) -> bool {
-    if split_key(text).is_some_and(|(key, _)| !key.contains(" on ")) && !text.contains(" (cost=") {
+/// `(cost=` or `(actual` group. `key` is the line's `Key:` if it reads as a property.
+fn looks_like_node(text: &str, key: Option<&str>) -> bool {
+    // `Key: value` is a property, unless the "key" is a node's name and the start of what it
+    // reads (`Seq Scan on "a:b"`).
+    let names_a_target = |key: &str| key.as_bytes().windows(4).any(|word| word == b" on ");
+    if key.is_some_and(|key| !names_a_target(key)) {
         return false;
     }
     // An unreadable one is still a node line: it is reported, or joined with the line that
     // completes it.
-    text.contains("  (cost=")
-        || text.contains(" (actual ")
-        || text.contains(" (never executed)")
-        || starts_with_node_name(text)
+    groups_start(text).is_some() || starts_with_node_name(text)
 }
 
 /// How well a node line reads: `None` with an error, 1 when its estimates or measurements
@@ -246,6 +270,12 @@ fn starts_with_node_name(text: &str) -> bool {
         || ["Hash ", "Merge ", "Nested Loop "]
             .iter()
             .any(|method| text.starts_with(method) && text.ends_with("Join"))
+}
+
+/// A psql prompt (`shop=# ...`, `shop=> ...`): the session goes on after a plan.
+fn is_prompt(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    (first.ends_with("=#") || first.ends_with("=>")) && first.len() > 2 && !first.contains('(')
 }
 
 /// psql's row count footer: `(12 rows)`.
@@ -321,11 +351,15 @@ struct Plan {
     summary: bool,
     /// The line number of the last node line, for warnings.
     last_node_line: usize,
+    seen: infer::Seen,
 }
 
 /// Reads logical lines into plans.
 #[derive(Debug, Default)]
 struct Reader {
+    /// Nodes to reserve room for in the next plan's graph (taken by the first plan): growing
+    /// a 100,000-node graph step by step would copy it each time.
+    node_hint: usize,
     plans: Vec<Explain>,
     warnings: Vec<ParseWarning>,
     plan: Option<Plan>,
@@ -336,10 +370,15 @@ struct Reader {
 impl Reader {
     fn line(&mut self, line: &Logical, is_last: bool) -> Result<(), ParseError> {
         match line.kind {
-            Kind::End => self.finish_plan(),
+            Kind::End => {
+                self.finish_plan();
+                // `shop=# EXPLAIN ...`: the statement of the plan that follows.
+                if let Some(statement) = explained_statement(&line.text) {
+                    self.query_text = Some(statement);
+                }
+            }
             Kind::Arrow => {
-                let arrow = line.text.trim_start_matches("->");
-                let after = arrow.trim_start();
+                let after = without_arrow(&line.text);
                 let name_column = line.indent + (line.text.len() - after.len());
                 self.node(line, after, line.indent, name_column, is_last)?;
             }
@@ -359,26 +398,25 @@ impl Reader {
                 if let Some(plan) = &mut self.plan {
                     close_deeper(plan, line.indent);
                     let relationship = subplan_header(&line.text).expect("a subplan header");
-                    plan.subplan = Some((line.indent, line.text.clone(), relationship));
+                    plan.subplan = Some((line.indent, line.text.to_string(), relationship));
                 }
             }
-            Kind::Property => {
-                if self.plan.is_none() {
-                    if let Some(text) = line.text.strip_prefix("Query Text: ") {
-                        self.query_text = Some(text.to_owned());
-                    }
+            Kind::Property | Kind::Other if self.plan.is_none() => {
+                if let Some(statement) = explained_statement(&line.text) {
+                    // The EXPLAIN command of a pasted session, above its plan.
+                    self.query_text = Some(statement);
                     return Ok(());
                 }
-                self.property(line)?;
+                if let Some(text) = line.text.strip_prefix("Query Text: ") {
+                    // auto_explain's statement, above its plan.
+                    self.query_text = Some(text.to_owned());
+                } else if let Some(query) = &mut self.query_text {
+                    query.push('\n');
+                    query.push_str(&line.text);
+                }
             }
+            Kind::Property => self.property(line)?,
             Kind::Other => {
-                if self.plan.is_none() {
-                    if let Some(query) = &mut self.query_text {
-                        query.push('\n');
-                        query.push_str(&line.text);
-                    }
-                    return Ok(());
-                }
                 return Err(error(
                     line,
                     0,
@@ -406,9 +444,10 @@ impl Reader {
         };
         if needs_new_plan {
             self.finish_plan();
+            let nodes = std::mem::take(&mut self.node_hint);
             self.plan = Some(Plan {
                 explain: Explain {
-                    graph: PlanGraph::default(),
+                    graph: PlanGraph::with_capacity(nodes),
                     planning_time: None,
                     execution_time: None,
                     settings: Vec::new(),
@@ -417,7 +456,7 @@ impl Reader {
                 },
                 root_column: name_column,
                 open: Vec::new(),
-                edges: Vec::new(),
+                edges: Vec::with_capacity(nodes),
                 subplan: None,
                 worker: None,
                 workers: Vec::new(),
@@ -425,6 +464,7 @@ impl Reader {
                 triggers: Vec::new(),
                 summary: false,
                 last_node_line: line.number,
+                seen: infer::Seen::default(),
             });
         }
         let plan = self.plan.as_mut().expect("a plan is open");
@@ -450,6 +490,12 @@ impl Reader {
                 line: line.number,
                 column: line.indent_bytes + offset + 1,
             });
+        }
+        let node = plan.explain.graph.node(id);
+        plan.seen.analyzed |= node.is_analyzed();
+        plan.seen.timed |= node.actual_total_time.is_some();
+        if node.is_append() {
+            plan.seen.appends.push(id);
         }
         if let Some(parent) = plan.open.last() {
             plan.edges.push((parent.id, id));
@@ -511,6 +557,7 @@ impl Reader {
             });
             return Ok(());
         }
+        plan.seen.buffered |= key == "Buffers";
         let node = plan.explain.graph.node_mut(owner.id);
         if !apply(node, key, value) {
             let offset = line.text.len() - value.len();
@@ -551,7 +598,7 @@ impl Reader {
         if !plan.triggers.is_empty() {
             push_extra(&mut plan.explain, "Triggers", Value::Array(plan.triggers));
         }
-        infer::complete(&mut plan.explain.graph, &plan.edges);
+        infer::complete(&mut plan.explain.graph, &plan.edges, &plan.seen);
         for (parent, child) in plan.edges {
             plan.explain.graph.link(parent, child);
         }
