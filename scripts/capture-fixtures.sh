@@ -381,6 +381,11 @@ paste_variant countries_by_name.aligned_unicode_double_header_border2.txt \
 paste_variant countries_by_name.aligned_unicode_all_double_border2.txt \
     "-P linestyle=unicode -P unicode_border_linestyle=double -P unicode_column_linestyle=double -P unicode_header_linestyle=double -P border=2" \
     "FORMAT JSON" 1 "unicode, all lines double, border 2 (\`╠═╣\`)"
+paste_variant countries_by_name.wrapped_border1.txt "-P format=wrapped -P columns=28" "FORMAT JSON" 1 \
+    "wrapped at 28 columns (\`.\` marks where psql broke a line)"
+paste_variant countries_by_name.wrapped_unicode_double_border2.txt \
+    "-P format=wrapped -P columns=28 -P linestyle=unicode -P unicode_border_linestyle=double -P border=2" \
+    "FORMAT JSON" 1 "wrapped at 28 columns, unicode with double border (\`…\` marks)"
 paste_variant countries_by_name.expanded_unicode_double_border2.txt \
     "-x -P linestyle=unicode -P unicode_border_linestyle=double -P border=2" "FORMAT JSON" 1 \
     "expanded, unicode, double border, border 2"
