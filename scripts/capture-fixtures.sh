@@ -381,6 +381,17 @@ paste_variant countries_by_name.aligned_unicode_double_header_border2.txt \
 paste_variant countries_by_name.aligned_unicode_all_double_border2.txt \
     "-P linestyle=unicode -P unicode_border_linestyle=double -P unicode_column_linestyle=double -P unicode_header_linestyle=double -P border=2" \
     "FORMAT JSON" 1 "unicode, all lines double, border 2 (\`╠═╣\`)"
+for format in YAML XML; do
+    lower=$(tr '[:upper:]' '[:lower:]' <<<"$format")
+    paste_variant "countries_by_name.${lower}_unicode_double_border2.txt" \
+        "-P linestyle=unicode -P unicode_border_linestyle=double -P border=2" "FORMAT $format" 1 \
+        "$format format, unicode with double border, border 2"
+    paste_variant "countries_by_name.${lower}_wrapped.txt" "-P format=wrapped -P columns=28" "FORMAT $format" 1 \
+        "$format format, wrapped at 28 columns"
+    paste_variant "countries_by_name.${lower}_expanded.txt" "-x" "FORMAT $format" 1 "$format format, expanded"
+    paste_variant "countries_by_name.${lower}_unaligned.txt" "-A" "FORMAT $format" 1 "$format format, unaligned"
+    paste_variant "countries_by_name.${lower}.csv" "--csv" "FORMAT $format" 1 "$format format, CSV"
+done
 paste_variant countries_by_name.wrapped_border1.txt "-P format=wrapped -P columns=28" "FORMAT JSON" 1 \
     "wrapped at 28 columns (\`.\` marks where psql broke a line)"
 paste_variant countries_by_name.wrapped_unicode_double_border2.txt \

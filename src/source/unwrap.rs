@@ -676,9 +676,15 @@ fn is_bare_text_plan(first_line: &str) -> bool {
     })
 }
 
-/// Whether a line opens a quoted plan: `"[` or `"{`.
+/// Whether a line opens a plan quoted as one cell: `"[`, `"{` (JSON), `"<explain` (XML) or
+/// `"- Plan:` (YAML).
 fn is_quoted_start(line: &str) -> bool {
-    line.starts_with("\"[") || line.starts_with("\"{")
+    line.strip_prefix('"').is_some_and(|rest| {
+        rest.starts_with(['[', '{'])
+            || rest.starts_with("<explain")
+            || rest.starts_with("<?xml")
+            || rest.starts_with("- Plan:")
+    })
 }
 
 /// Whether a trimmed line is the `QUERY PLAN` column header (maybe framed or quoted).
