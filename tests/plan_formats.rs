@@ -1,6 +1,9 @@
 //! Every EXPLAIN format gives the same analysis: each fixture's text, YAML and XML captures
 //! (taken in the same session as its JSON, scripts/capture-fixtures.sh) against its JSON, and
 //! the text plan in every psql framing against the bare text.
+//!
+//! `PLANLINT_FIXTURES_DIR` points the tests at another capture (CI re-captures the fixtures
+//! from its own PostgreSQL and holds them to the same parity).
 
 use std::fs;
 use std::path::Path;
@@ -18,8 +21,10 @@ use planlint::{analyze, analyze_query, AnalyzedPlan};
 mod common;
 use common::planlint;
 
-const PLANS: &str = "tests/fixtures/plans";
-const PASTE: &str = "tests/fixtures/paste";
+/// The captured fixtures: `tests/fixtures`, or `PLANLINT_FIXTURES_DIR`.
+fn fixtures_dir() -> String {
+    std::env::var("PLANLINT_FIXTURES_DIR").unwrap_or_else(|_| "tests/fixtures".to_owned())
+}
 
 fn read(path: &str) -> (Vec<Explain>, PlanFormat) {
     let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
@@ -30,7 +35,7 @@ fn read(path: &str) -> (Vec<Explain>, PlanFormat) {
 
 /// The fixture names (from their `.sql` files), sorted.
 fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(PLANS)
+    let mut names: Vec<String> = fs::read_dir(format!("{}/plans", fixtures_dir()))
         .unwrap()
         .filter_map(|entry| {
             let name = entry.unwrap().file_name().into_string().unwrap();
@@ -90,13 +95,13 @@ fn typed_nodes(graph: &PlanGraph) -> Vec<String> {
 /// statement, and without either.
 fn analysis(explain: Explain, name: &str) -> Vec<Value> {
     let catalog_path = if name.starts_with("events_") {
-        "tests/fixtures/catalog-events.json"
+        format!("{}/catalog-events.json", fixtures_dir())
     } else {
-        "tests/fixtures/catalog.json"
+        format!("{}/catalog.json", fixtures_dir())
     };
     let catalog =
-        Catalog::from_json(catalog_path, &fs::read_to_string(catalog_path).unwrap()).unwrap();
-    let sql = fs::read_to_string(format!("{PLANS}/{name}.sql")).unwrap();
+        Catalog::from_json(&catalog_path, &fs::read_to_string(&catalog_path).unwrap()).unwrap();
+    let sql = fs::read_to_string(format!("{}/plans/{name}.sql", fixtures_dir())).unwrap();
     let statement = split_statements(&sql).pop().unwrap().text;
     let config = Config::default();
     let mut explain = Some(explain);
@@ -166,7 +171,7 @@ fn without_measurements(value: &Value) -> Value {
 fn text_yaml_and_xml_plans_read_as_the_same_nodes_and_findings_as_their_json() {
     let mut compared = 0;
     for name in fixtures() {
-        let (mut json, format) = read(&format!("{PLANS}/{name}.json"));
+        let (mut json, format) = read(&format!("{}/plans/{name}.json", fixtures_dir()));
         assert_eq!(format, PlanFormat::Json);
         let json = json.remove(0);
         let expected_nodes = typed_nodes(&json.graph);
@@ -176,7 +181,7 @@ fn text_yaml_and_xml_plans_read_as_the_same_nodes_and_findings_as_their_json() {
             ("yaml", PlanFormat::Yaml),
             ("xml", PlanFormat::Xml),
         ] {
-            let path = format!("{PLANS}/{name}.{extension}");
+            let path = format!("{}/plans/{name}.{extension}", fixtures_dir());
             if !Path::new(&path).exists() {
                 assert!(
                     name.starts_with("events_") && extension != "txt",
@@ -199,9 +204,9 @@ fn text_yaml_and_xml_plans_read_as_the_same_nodes_and_findings_as_their_json() {
 #[test]
 fn text_explain_analyze_reads_as_the_same_findings_as_its_json_but_for_measurements() {
     for name in fixtures() {
-        let (mut json, _) = read(&format!("{PLANS}/{name}.analyze.json"));
+        let (mut json, _) = read(&format!("{}/plans/{name}.analyze.json", fixtures_dir()));
         let json = json.remove(0);
-        let (mut text, format) = read(&format!("{PLANS}/{name}.analyze.txt"));
+        let (mut text, format) = read(&format!("{}/plans/{name}.analyze.txt", fixtures_dir()));
         assert_eq!(format, PlanFormat::Text);
         let text = text.remove(0);
         assert_eq!(text.graph.len(), json.graph.len(), "{name}");
@@ -277,7 +282,10 @@ fn text_explain_analyze_reads_as_the_same_findings_as_its_json_but_for_measureme
 
 /// The plain text plan of the customer query, as every framing must read.
 fn bare_text_nodes() -> Vec<String> {
-    let (plans, _) = read(&format!("{PASTE}/orders_by_customer.text.bare.txt"));
+    let (plans, _) = read(&format!(
+        "{}/paste/orders_by_customer.text.bare.txt",
+        fixtures_dir()
+    ));
     assert_eq!(plans.len(), 1);
     typed_nodes(&plans[0].graph)
 }
@@ -285,14 +293,17 @@ fn bare_text_nodes() -> Vec<String> {
 #[test]
 fn every_psql_framing_of_a_text_plan_reads_as_the_bare_text() {
     let expected = bare_text_nodes();
-    let (json, _) = read(&format!("{PLANS}/orders_by_customer_all_partitions.json"));
+    let (json, _) = read(&format!(
+        "{}/plans/orders_by_customer_all_partitions.json",
+        fixtures_dir()
+    ));
     assert_eq!(
         expected,
         typed_nodes(&json[0].graph),
         "bare text against JSON"
     );
     let mut framings = 0;
-    for entry in fs::read_dir(PASTE).unwrap() {
+    for entry in fs::read_dir(format!("{}/paste", fixtures_dir())).unwrap() {
         let path = entry.unwrap().path();
         let file = path.file_name().unwrap().to_str().unwrap().to_owned();
         if !file.starts_with("orders_by_customer.text.") || file.contains("analyze") {
@@ -309,10 +320,13 @@ fn every_psql_framing_of_a_text_plan_reads_as_the_bare_text() {
 
 #[test]
 fn json_yaml_and_xml_in_psql_framings_read_as_their_fixture() {
-    let (json, _) = read(&format!("{PLANS}/countries_by_name_tiny_seq_scan.json"));
+    let (json, _) = read(&format!(
+        "{}/plans/countries_by_name_tiny_seq_scan.json",
+        fixtures_dir()
+    ));
     let expected = typed_nodes(&json[0].graph);
     let mut framings = 0;
-    for entry in fs::read_dir(PASTE).unwrap() {
+    for entry in fs::read_dir(format!("{}/paste", fixtures_dir())).unwrap() {
         let path = entry.unwrap().path();
         let file = path.file_name().unwrap().to_str().unwrap().to_owned();
         if !file.starts_with("countries_by_name.") || file.contains("twice") {
@@ -343,7 +357,8 @@ fn the_pasted_text_explain_analyze_names_the_unpruned_partitions_and_the_missing
     let output = planlint()
         .args(["analyze", "--format", "json", "--fail-on", "never"])
         .arg(format!(
-            "{PASTE}/orders_by_customer.text.analyze_echoed.txt"
+            "{}/paste/orders_by_customer.text.analyze_echoed.txt",
+            fixtures_dir()
         ))
         .output()
         .unwrap();
@@ -373,7 +388,8 @@ fn the_pasted_text_explain_analyze_names_the_unpruned_partitions_and_the_missing
     ));
     // The statement psql echoed above the plan is the query the plan is of: no need to pass it.
     let text = fs::read_to_string(format!(
-        "{PASTE}/orders_by_customer.text.analyze_echoed.txt"
+        "{}/paste/orders_by_customer.text.analyze_echoed.txt",
+        fixtures_dir()
     ))
     .unwrap();
     let loaded = read_plans("paste", &text).unwrap();
@@ -395,7 +411,10 @@ fn the_pasted_text_explain_analyze_names_the_unpruned_partitions_and_the_missing
 
 #[test]
 fn a_text_plan_cut_off_is_analysed_as_far_as_it_goes_with_a_warning_saying_where() {
-    let path = format!("{PASTE}/orders_by_customer.text.analyze_echoed.txt");
+    let path = format!(
+        "{}/paste/orders_by_customer.text.analyze_echoed.txt",
+        fixtures_dir()
+    );
     let text = fs::read_to_string(&path).unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Cut inside the fourth partition's node line, and after the line before it.
@@ -434,8 +453,11 @@ fn a_text_plan_cut_off_is_analysed_as_far_as_it_goes_with_a_warning_saying_where
     // Cut at the end of a line, before a Hash Join's second input: the structure says so.
     let cut_line = &text[..line_start];
     let cut_line = &cut_line[..cut_line.rfind('\n').unwrap() + 1];
-    let joined =
-        fs::read_to_string(format!("{PLANS}/customers_orders_join_unindexed_key.txt")).unwrap();
+    let joined = fs::read_to_string(format!(
+        "{}/plans/customers_orders_join_unindexed_key.txt",
+        fixtures_dir()
+    ))
+    .unwrap();
     let hash = joined.find("->  Hash  (").unwrap();
     let before_hash = &joined[..joined[..hash].rfind('\n').unwrap() + 1];
     for (name, cut_text, expected) in [
