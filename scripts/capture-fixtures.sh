@@ -381,6 +381,11 @@ paste_variant countries_by_name.aligned_unicode_double_header_border2.txt \
 paste_variant countries_by_name.aligned_unicode_all_double_border2.txt \
     "-P linestyle=unicode -P unicode_border_linestyle=double -P unicode_column_linestyle=double -P unicode_header_linestyle=double -P border=2" \
     "FORMAT JSON" 1 "unicode, all lines double, border 2 (\`╠═╣\`)"
+for border in 0 1 2; do
+    paste_variant "countries_by_name.aligned_old_ascii_border$border.txt" \
+        "-P linestyle=old-ascii -P border=$border" "FORMAT JSON" 1 \
+        "old-ascii line style, border $border: no continuation marks, only padding"
+done
 for format in YAML XML; do
     lower=$(tr '[:upper:]' '[:lower:]' <<<"$format")
     paste_variant "countries_by_name.${lower}_unicode_double_border2.txt" \
