@@ -899,3 +899,38 @@ fn table_sizes_estimated_without_a_catalog_are_near_the_real_ones() {
         );
     }
 }
+
+#[test]
+fn directory_walks_follow_links_but_not_loops_and_a_directory_without_plans_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let plans = dir.path().join("plans");
+    fs::create_dir_all(plans.join("sub")).unwrap();
+    fs::copy(
+        "examples/orders-by-customer.txt",
+        plans.join("sub").join("orders.txt"),
+    )
+    .unwrap();
+    // `loop -> ..`: walking it would find the same plan again and again.
+    std::os::unix::fs::symlink("..", plans.join("sub").join("loop")).unwrap();
+    let output = planlint()
+        .args(["analyze", "--format", "json", "--fail-on", "never"])
+        .arg(&plans)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["plans"], 1, "{report}");
+
+    // Nothing silently green: a directory with no plan file exits 2 and names what it holds.
+    let queries = dir.path().join("queries");
+    fs::create_dir_all(&queries).unwrap();
+    fs::write(queries.join("orders.sql"), "SELECT 1;\n").unwrap();
+    let output = planlint().arg("analyze").arg(&queries).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{}: no plan found in it", queries.display()))
+            && stderr.contains("orders.sql"),
+        "{stderr}"
+    );
+}

@@ -129,12 +129,36 @@ fn plan_files(
             &|path| settings.excludes(path),
             &mut unreadable,
         );
+        if found.is_empty() && paths[0].is_dir() {
+            // Nothing silently green: a directory that holds no plan is an error.
+            record_failure(failures, input, "empty", no_plan_in(&paths[0]));
+        }
         files.extend(found.into_iter().map(|path| path.display().to_string()));
     }
     for input in unreadable {
         record_failure(failures, &input.source, "io", input.message);
     }
     files
+}
+
+/// Why a directory gave no plan: what was looked for, and a file of another kind it holds.
+fn no_plan_in(dir: &std::path::Path) -> String {
+    let looked_for = PLAN_EXTENSIONS
+        .iter()
+        .map(|extension| format!(".{extension}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let other = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .flatten()
+        .find(|entry| entry.file_type().is_file())
+        .map(|entry| format!("; it holds {}", entry.path().display()))
+        .unwrap_or_default();
+    format!(
+        "{}: no plan found in it (no {looked_for} file){other}",
+        dir.display()
+    )
 }
 
 /// The statements of the `--query` file.

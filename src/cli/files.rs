@@ -57,31 +57,33 @@ pub fn expand(
     files
 }
 
+/// The files under `root` ending in one of `extensions`, sorted. Symbolic links are followed,
+/// but a link back to a directory being walked (`loop -> ..`) is not walked again.
 fn walk(root: &Path, extensions: &[&str], unreadable: &mut Vec<Unreadable>) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
+    for entry in walkdir::WalkDir::new(root).follow_links(true) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) if error.loop_ancestor().is_some() => continue,
             Err(error) => {
-                let source = dir.display().to_string();
+                let source = error.path().unwrap_or(root).display().to_string();
+                let reason = error
+                    .io_error()
+                    .map_or_else(|| error.to_string(), ToString::to_string);
                 unreadable.push(Unreadable {
-                    message: format!("{source}: {error}"),
+                    message: format!("{source}: {reason}"),
                     source,
                 });
                 continue;
             }
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
+        let path = entry.path();
+        if entry.file_type().is_file()
+            && path
                 .extension()
                 .is_some_and(|ext| extensions.iter().any(|wanted| ext == *wanted))
-            {
-                found.push(path);
-            }
+        {
+            found.push(path.to_path_buf());
         }
     }
     found.sort();
