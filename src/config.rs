@@ -23,6 +23,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::rules::{Config, Severity};
+use crate::suggest::did_you_mean;
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "planlint.toml";
@@ -141,16 +142,34 @@ pub fn load(path: &Path) -> Result<ProjectConfig, String> {
                                 "credentials do not belong in the file: set `url_env` to the name of an environment variable",
                             ))
                         }
-                        other => return Err(bad(&format!("database.{other}"), "unknown key (known: url_env)")),
+                        other => {
+                            return Err(bad(
+                                &format!("database.{other}"),
+                                &format!(
+                                    "unknown key (known: url_env){}",
+                                    did_you_mean(other, ["url_env"])
+                                ),
+                            ))
+                        }
                     }
                 }
             }
             "rules" => read_rules(value, &mut config.rules)
                 .map_err(|(key, message)| bad(&key, &message))?,
+            "select" | "ignore" => {
+                return Err(bad(
+                    key,
+                    &format!("belongs in the [rules] table: `[rules]` then `{key} = [...]`"),
+                ));
+            }
             other => {
                 return Err(bad(
                     other,
-                    "unknown key (known: fail_on, exclude, catalog, database, rules)",
+                    &format!(
+                        "unknown key (known: {}){}",
+                        TOP_LEVEL_KEYS.join(", "),
+                        did_you_mean(other, TOP_LEVEL_KEYS)
+                    ),
                 ));
             }
         }
@@ -188,6 +207,21 @@ fn read_rules(value: &toml::Value, rules: &mut Config) -> Result<(), (String, St
         .iter()
         .filter(|(key, _)| !matches!(key.as_str(), "select" | "ignore"))
     {
+        if crate::rules::find_rule(rule).is_none() {
+            let known = ["select", "ignore"].into_iter().chain(
+                crate::rules::rules()
+                    .iter()
+                    .map(|rule| rule.doc.name.as_str()),
+            );
+            return Err((
+                format!("rules.{rule}"),
+                format!(
+                    "unknown key: neither `select`, `ignore` nor a rule's name (see `planlint \
+                     rules`){}",
+                    did_you_mean(rule, known)
+                ),
+            ));
+        }
         let settings = settings
             .as_table()
             .ok_or((format!("rules.{rule}"), "must be a table".to_owned()))?;
@@ -216,6 +250,9 @@ fn read_rules(value: &toml::Value, rules: &mut Config) -> Result<(), (String, St
     }
     Ok(())
 }
+
+/// The keys of planlint.toml's top level.
+const TOP_LEVEL_KEYS: [&str; 5] = ["fail_on", "exclude", "catalog", "database", "rules"];
 
 fn strings(value: &toml::Value) -> Option<Vec<String>> {
     value
@@ -264,9 +301,13 @@ mod tests {
         let error = |text: &str| load(&write(text).1).unwrap_err();
         assert!(error("colour = 1").contains("planlint.toml: `colour`: unknown key"));
         assert!(error("[rules.seq-scan]\nmin_row = 5").contains("`rules.seq-scan.min_row`"));
-        assert!(
-            error("[rules.nope]\nmin_rows = 5").contains("`rules.nope.min_rows`: no rule named")
-        );
+        assert!(error("[rules.nope]\nmin_rows = 5").contains("`rules.nope`: unknown key"));
+        assert!(error("[rules]\nselct = [\"PL001\"]")
+            .contains("`rules.selct`: unknown key: neither `select`, `ignore` nor a rule's name (see `planlint rules`); did you mean `select`?"));
+        assert!(error("[rules.seq-scn]\nmin_rows = 5").contains("did you mean `seq-scan`?"));
+        assert!(error("fail_onn = \"error\"").contains("did you mean `fail_on`?"));
+        assert!(error("select = [\"PL001\"]").contains("belongs in the [rules] table"));
+        assert!(error("[rules.seq-scan]\nmin_row = 5").contains("did you mean \"min_rows\"?"));
         assert!(error("fail_on = \"loud\"").contains("`fail_on`: unknown severity"));
         assert!(
             error("[database]\nurl = \"postgres://u:p@h/d\"").contains("credentials do not belong")

@@ -35,6 +35,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod sql;
+pub mod suggest;
 
 pub use analysis::{
     analyze, analyze_generic, analyze_query, Analysis, AnalyzedPlan, SourceLocation,

@@ -934,3 +934,30 @@ fn directory_walks_follow_links_but_not_loops_and_a_directory_without_plans_is_a
         "{stderr}"
     );
 }
+
+#[test]
+fn a_misspelt_key_rule_or_threshold_names_the_one_that_was_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("planlint.toml");
+    fs::write(&config, "[rules]\nselct = [\"PL001\"]\n").unwrap();
+    for (args, expected) in [
+        (
+            vec!["analyze", "--config", config.to_str().unwrap(), "examples/orders-by-id.json"],
+            "`rules.selct`: unknown key: neither `select`, `ignore` nor a rule's name (see `planlint rules`); did you mean `select`?",
+        ),
+        (
+            vec!["rules", "missing-indx"],
+            "no rule named \"missing-indx\" (`planlint rules` lists them); did you mean `missing-index`?",
+        ),
+        (
+            vec!["analyze", "--threshold", "seq-scan.min_row=5", "examples/orders-by-id.json"],
+            "did you mean \"min_rows\"?",
+        ),
+    ] {
+        let output = planlint().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

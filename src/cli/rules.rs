@@ -29,8 +29,10 @@ pub fn run(args: &RulesArgs) -> u8 {
                 EXIT_CLEAN
             }
             None => {
+                let names = rules().iter().map(|rule| rule.doc.name.as_str());
                 print_error(&format!(
-                    "no rule named \"{name}\" (`planlint rules` lists them)"
+                    "no rule named \"{name}\" (`planlint rules` lists them){}",
+                    planlint::suggest::did_you_mean(name, names)
                 ));
                 EXIT_ERROR
             }

@@ -51,7 +51,14 @@ impl Default for Config {
 fn rule_name(rule: &str) -> Result<String, String> {
     find_rule(rule)
         .map(|rule| rule.doc.name.clone())
-        .ok_or_else(|| format!("no rule named \"{rule}\" (see `planlint rules`)"))
+        .ok_or_else(|| {
+            let names = super::registry::rules()
+                .iter()
+                .map(|rule| rule.doc.name.as_str());
+            let suggestion = crate::suggest::closest(rule, names)
+                .map_or_else(String::new, |near| format!("; did you mean \"{near}\"?"));
+            format!("no rule named \"{rule}\" (see `planlint rules`){suggestion}")
+        })
 }
 
 impl Config {
@@ -77,8 +84,10 @@ impl Config {
         let settings = self.settings_mut(rule)?;
         let known: Vec<String> = settings.thresholds.keys().cloned().collect();
         let slot = settings.thresholds.get_mut(key).ok_or_else(|| {
+            let suggestion = crate::suggest::closest(key, known.iter().map(String::as_str))
+                .map_or_else(String::new, |near| format!("; did you mean \"{near}\"?"));
             format!(
-                "rule {rule} has no threshold \"{key}\" (it has: {})",
+                "rule {rule} has no threshold \"{key}\" (it has: {}){suggestion}",
                 known.join(", ")
             )
         })?;
