@@ -60,9 +60,10 @@ impl ProjectConfig {
         let base = self.path.parent().unwrap_or(Path::new("."));
         let relative = path.strip_prefix(base).unwrap_or(path);
         let relative = relative.strip_prefix("./").unwrap_or(relative);
-        self.exclude
-            .iter()
-            .any(|pattern| pattern.matches_path(relative) || pattern.matches_path(path))
+        self.exclude.iter().any(|pattern| {
+            pattern.matches_path_with(relative, EXCLUDE_MATCHING)
+                || pattern.matches_path_with(path, EXCLUDE_MATCHING)
+        })
     }
 }
 
@@ -251,6 +252,14 @@ fn read_rules(value: &toml::Value, rules: &mut Config) -> Result<(), (String, St
     Ok(())
 }
 
+/// How `exclude` globs match, as in a shell or .gitignore: `*` and `?` stay within one path
+/// component (`**` crosses them), and a leading `.` is matched like any other character.
+const EXCLUDE_MATCHING: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
 /// The keys of planlint.toml's top level.
 const TOP_LEVEL_KEYS: [&str; 5] = ["fail_on", "exclude", "catalog", "database", "rules"];
 
@@ -284,6 +293,12 @@ mod tests {
         assert_eq!(config.fail_on, Some(FailLevel::At(Severity::Error)));
         assert!(config.excludes(&dir.path().join("migrations/001.sql")));
         assert!(!config.excludes(&dir.path().join("queries/a.sql")));
+        // `*` stays within one directory, as in a shell; `**` crosses them.
+        let (globs_dir, globs_path) = write("exclude = [\"old/*.sql\", \"vendor/**/*.sql\"]");
+        let globs = load(&globs_path).unwrap();
+        assert!(globs.excludes(&globs_dir.path().join("old/a.sql")));
+        assert!(!globs.excludes(&globs_dir.path().join("old/2024/a.sql")));
+        assert!(globs.excludes(&globs_dir.path().join("vendor/x/y/a.sql")));
         assert_eq!(config.catalog, Some(dir.path().join("catalog.json")));
         assert_eq!(config.database_url_env.as_deref(), Some("APP_DB"));
         assert!(config.rules.rule("seq-scan").is_none());
