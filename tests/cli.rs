@@ -961,3 +961,30 @@ fn a_misspelt_key_rule_or_threshold_names_the_one_that_was_meant() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_pre_commit_hook_runs_planlint_on_the_files_it_is_given() {
+    let text = fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
+    let hooks = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+    let hook = &hooks[0][0];
+    assert_eq!(hook["id"].as_str(), Some("planlint"));
+    assert_eq!(hook["language"].as_str(), Some("rust"));
+    let files = hook["files"].as_str().unwrap();
+    for extension in ["json", "txt", "plan", "yaml", "yml", "xml"] {
+        assert!(files.contains(extension), "{files}");
+    }
+    // pre-commit runs the entry with the changed files appended.
+    let entry: Vec<&str> = hook["entry"].as_str().unwrap().split_whitespace().collect();
+    assert_eq!(entry[0], "planlint");
+    let output = planlint()
+        .args(&entry[1..])
+        .args([
+            "examples/orders-by-customer.txt",
+            "examples/orders-by-id.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "findings fail the commit");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("2 files, 2 plans"), "{stdout}");
+}
