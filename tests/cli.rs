@@ -988,3 +988,40 @@ fn the_pre_commit_hook_runs_planlint_on_the_files_it_is_given() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("2 files, 2 plans"), "{stdout}");
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_argument_definitions() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = planlint().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        for word in ["analyze", "check", "catalog", "fail-on"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let output = planlint().args(["completions", "bash"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("planlint.bash");
+    fs::write(&script, &output.stdout).unwrap();
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = planlint().arg("man").output().unwrap();
+    assert!(output.status.success());
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(page.contains(".TH planlint 1"), "{page}");
+    assert!(
+        page.contains("analyze") && page.contains("Exit codes"),
+        "{page}"
+    );
+    let output = planlint().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}

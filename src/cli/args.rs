@@ -37,6 +37,18 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Catalog snapshots for `analyze --catalog`: from a live database, or the query for psql.
     Catalog(CatalogArgs),
+    /// Print a shell completion script: `planlint completions bash > /etc/bash_completion.d/planlint`.
+    Completions(CompletionsArgs),
+    /// Print planlint's man page (roff): `planlint man > ~/.local/share/man/man1/planlint.1`.
+    Man,
+}
+
+/// `planlint completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// What `planlint analyze --help` says about the formats it reads, text first.

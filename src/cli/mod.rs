@@ -1,4 +1,5 @@
-//! Command-line interface: `planlint analyze`, `check`, `catalog`, `rules`.
+//! Command-line interface: `planlint analyze`, `check`, `catalog`, `rules`, `baseline`,
+//! `completions`, `man`.
 
 mod analyze;
 mod args;
@@ -11,7 +12,7 @@ mod statements;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use args::{BaselineArgs, BaselineRun, Cli, Command};
 
@@ -45,8 +46,33 @@ pub fn run() -> ExitCode {
             }
         },
         Command::Catalog(args) => catalog::run(&args),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man => man_page(),
     };
     ExitCode::from(code)
+}
+
+/// Prints the completion script for `shell`, generated from the argument definitions.
+fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "planlint", &mut script);
+    print_out(&String::from_utf8_lossy(&script));
+    EXIT_CLEAN
+}
+
+/// Prints the man page, generated from the argument definitions.
+fn man_page() -> u8 {
+    let mut page = Vec::new();
+    match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+        Ok(()) => {
+            print_out(&String::from_utf8_lossy(&page));
+            EXIT_CLEAN
+        }
+        Err(error) => {
+            print_error(&format!("could not write the man page: {error}"));
+            EXIT_ERROR
+        }
+    }
 }
 
 /// Writes to stdout. A reader that went away (`planlint ... | head`) is not an error worth a
