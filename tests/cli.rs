@@ -374,6 +374,11 @@ fn bad_input_gets_one_line_naming_the_file_and_exit_code_2() {
         b"Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Rows Removed by Filter: many\n",
         "input.json:2:27: invalid text-format plan: the value of `Rows Removed by Filter` is not what EXPLAIN prints there",
     );
+    // Found by the fuzzer: a line after a subplan header that reads as nothing panicked.
+    assert_bad_input(
+        b"Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  SubPlan 1\n  what is this\n",
+        "input.json:3:3: invalid text-format plan: expected a plan node",
+    );
     assert_bad_input(
         b"- Plan:\n    Node Type: [\n",
         "input.json:2:17: invalid YAML",

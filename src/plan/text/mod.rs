@@ -151,7 +151,12 @@ fn logical_lines(text: &str) -> Vec<Logical<'_>> {
         let content = content.trim_end();
         let kind = kind_of(content);
         if kind == Kind::Other {
-            if let Some(previous) = lines.last_mut().filter(|line| line.kind != Kind::End) {
+            // Node and property lines can be long enough to be wrapped; blank lines, footers
+            // and subplan headers are not continued.
+            let joinable = |line: &&mut Logical| {
+                matches!(line.kind, Kind::Arrow | Kind::Node | Kind::Property)
+            };
+            if let Some(previous) = lines.last_mut().filter(joinable) {
                 // Joined with a space (a mail client breaks lines at spaces), or, for a node
                 // line that only reads that way, without (psql's wrapped format breaks them
                 // anywhere). A node line that reads neither way takes no continuation: the
@@ -395,9 +400,10 @@ impl Reader {
                 }
             }
             Kind::Subplan => {
-                if let Some(plan) = &mut self.plan {
+                if let (Some(plan), Some(relationship)) =
+                    (&mut self.plan, subplan_header(&line.text))
+                {
                     close_deeper(plan, line.indent);
-                    let relationship = subplan_header(&line.text).expect("a subplan header");
                     plan.subplan = Some((line.indent, line.text.to_string(), relationship));
                 }
             }
@@ -545,7 +551,9 @@ impl Reader {
             push_to_list(plan, owner.id, "Target Tables", Value::Object(table));
             return Ok(());
         }
-        let (key, value) = split_key(&line.text).expect("a property line");
+        let Some((key, value)) = split_key(&line.text) else {
+            return Err(error(line, 0, "expected a property such as `Filter: ...`"));
+        };
         if let Some(number) = key.strip_prefix("Worker ") {
             let mut fields = Map::new();
             fields.insert("Worker Number".into(), property::scalar(number));
