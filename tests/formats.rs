@@ -367,3 +367,116 @@ fn github_keeps_the_exit_codes() {
         "{clean}"
     );
 }
+
+/// Checks a GitLab Code Quality report against the fields GitLab documents for it: an array of
+/// issues, each with a `description`, `check_name`, unique `fingerprint`, `severity` (info,
+/// minor, major, critical, blocker), and `location` with a `path` and `lines.begin` from 1.
+fn assert_code_quality_report(report: &Value) -> Vec<&Value> {
+    let issues: Vec<&Value> = report.as_array().expect("an array").iter().collect();
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for issue in &issues {
+        let object = issue.as_object().expect("an object");
+        for key in object.keys() {
+            assert!(
+                [
+                    "description",
+                    "check_name",
+                    "fingerprint",
+                    "severity",
+                    "location"
+                ]
+                .contains(&key.as_str()),
+                "undocumented key {key}"
+            );
+        }
+        assert!(issue["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(issue["check_name"].as_str().is_some_and(|c| !c.is_empty()));
+        let fingerprint = issue["fingerprint"].as_str().unwrap();
+        assert!(
+            fingerprints.insert(fingerprint.to_owned()),
+            "{fingerprint} twice"
+        );
+        assert!(["info", "minor", "major", "critical", "blocker"]
+            .contains(&issue["severity"].as_str().unwrap()));
+        assert!(issue["location"]["path"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty()));
+        assert!(issue["location"]["lines"]["begin"]
+            .as_u64()
+            .is_some_and(|line| line >= 1));
+    }
+    issues
+}
+
+#[test]
+fn gitlab_writes_a_code_quality_report_with_stable_fingerprints() {
+    let args = [
+        "analyze",
+        "--format",
+        "gitlab",
+        "--catalog",
+        CATALOG,
+        UNPRUNED,
+        "examples/orders-by-customer.txt",
+        PRUNED,
+    ];
+    let (first, code) = run(&args, &[]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&first).unwrap();
+    let issues = assert_code_quality_report(&report);
+    assert_eq!(issues.len(), 6, "{first}");
+    let missing = issues
+        .iter()
+        .find(|issue| issue["check_name"] == "PL003 missing-index")
+        .unwrap();
+    assert_eq!(missing["severity"], "critical");
+    assert_eq!(missing["location"]["path"], UNPRUNED);
+    assert!(missing["description"]
+        .as_str()
+        .unwrap()
+        .contains("Fix: Create an index on orders (customer_id)"));
+    // The same run gives the same fingerprints: GitLab tells new findings from old by them.
+    let (second, _) = run(&args, &[]);
+    assert_eq!(first, second);
+    // An input that cannot be read is an issue too, and the exit code says so.
+    let (text, code) = run(&["analyze", "--format", "gitlab", "no/such.json"], &[]);
+    assert_eq!(code, 2);
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let issues = assert_code_quality_report(&report);
+    assert_eq!(issues[0]["severity"], "blocker");
+    assert_eq!(issues[0]["location"]["path"], "no/such.json");
+}
+
+#[test]
+fn markdown_writes_a_summary_table_with_the_fixes_folded() {
+    let (text, code) = run(
+        &[
+            "analyze",
+            "--format",
+            "markdown",
+            "--catalog",
+            CATALOG,
+            UNPRUNED,
+            PRUNED,
+            "no/such.json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        text.starts_with("## planlint: 3 findings in 2 plans\n\n1 error, 2 warnings, 0 info; 1 input could not be read.\n"),
+        "{text}"
+    );
+    assert!(text.contains("| severity | rule | where | finding |\n|---|---|---|---|\n"));
+    let rows = text.lines().filter(|line| line.starts_with("| ")).count();
+    assert_eq!(rows, 4, "a header and three findings: {text}");
+    assert!(text.contains(&format!(
+        "| **error** | PL003 missing-index | `{UNPRUNED}:1` · Gather > Parallel Append |"
+    )));
+    assert!(text.contains("<details><summary>Fixes</summary>"));
+    assert!(text.contains(
+        "```sql\nCREATE INDEX orders_customer_id_idx ON ONLY public.orders (customer_id);"
+    ));
+    assert!(text
+        .contains("Inputs that could not be read:\n\n- `no/such.json: cannot read: no such file`"));
+}

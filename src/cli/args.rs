@@ -226,6 +226,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: an annotation per finding.
     Github,
+    /// A GitLab Code Quality report (JSON), for a merge request's widget and diff.
+    Gitlab,
+    /// A Markdown summary, for `$GITHUB_STEP_SUMMARY` or a merge request comment.
+    Markdown,
 }
 
 impl Format {

@@ -5,7 +5,8 @@ use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use planlint::baseline::Baseline;
 use planlint::config::{FailLevel, ProjectConfig};
 use planlint::report::{
-    render_fix_script, render_github, render_json, render_sarif, render_text, InputFailure, Summary,
+    render_fix_script, render_github, render_gitlab, render_json, render_markdown, render_sarif,
+    render_text, InputFailure, Summary,
 };
 use planlint::rules::{Config, Severity};
 use planlint::AnalyzedPlan;
@@ -115,6 +116,8 @@ pub fn finish(
         Format::Json => render_json(plans, failures),
         Format::Sarif => render_sarif(plans, failures),
         Format::Github => render_github(plans, failures, &summary),
+        Format::Gitlab => render_gitlab(plans, failures),
+        Format::Markdown => render_markdown(plans, failures, &summary),
     };
     print_out(&report);
     if !failures.is_empty() {

@@ -1,9 +1,12 @@
 //! Renders analysed plans for people (text), programs (JSON), code scanning (SARIF) and
 //! GitHub Actions annotations (workflow commands).
 
+mod fingerprints;
 mod fix_script;
 mod github;
+mod gitlab;
 mod json;
+mod markdown;
 mod sarif;
 mod text;
 mod tree;
@@ -13,7 +16,9 @@ use crate::AnalyzedPlan;
 
 pub use fix_script::render_fix_script;
 pub use github::render_github;
+pub use gitlab::render_gitlab;
 pub use json::render_json;
+pub use markdown::render_markdown;
 pub use sarif::render_sarif;
 pub use text::render_text;
 

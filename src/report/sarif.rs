@@ -2,13 +2,11 @@
 //! driver lists every registered rule with its documentation, one result per finding, and the
 //! inputs that could not be read as tool execution notifications.
 
-use std::collections::HashMap;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
+use super::fingerprints::Fingerprints;
 use super::InputFailure;
-use crate::fingerprint::fnv1a;
 use crate::rules::{rules, Finding, Rule, Severity};
 use crate::AnalyzedPlan;
 
@@ -123,13 +121,7 @@ fn sarif_result(
         None => json!({ "logicalLocations": [logical] }),
     };
 
-    let path = plan.location.as_ref().map_or(&plan.source, |at| &at.path);
-    let fingerprint = fingerprints.next([
-        &finding.code,
-        path,
-        finding.relation.as_deref().unwrap_or(""),
-        &finding.node_path,
-    ]);
+    let fingerprint = fingerprints.of(plan, finding);
 
     let mut result = Map::new();
     result.insert("ruleId".into(), finding.code.clone().into());
@@ -271,34 +263,10 @@ fn artifact_uri(path: &str) -> String {
     utf8_percent_encode(relative, URI_PATH).to_string()
 }
 
-/// Stable fingerprints: FNV-1a over the fields, numbered by occurrence so that two findings
-/// with the same fields in one run (two plans in one file, say) stay apart, as GitHub's own
-/// `primaryLocationLineHash` does.
-#[derive(Default)]
-struct Fingerprints {
-    seen: HashMap<u64, usize>,
-}
-
-impl Fingerprints {
-    /// The fingerprint of a finding with these fields: the hash, `:`, the occurrence from 1.
-    fn next(&mut self, fields: [&str; 4]) -> String {
-        let bytes = fields
-            .iter()
-            .flat_map(|field| field.bytes().chain([FIELD_END]));
-        let hash = fnv1a(bytes);
-        let occurrence = self.seen.entry(hash).or_insert(0);
-        *occurrence += 1;
-        format!("{hash:016x}:{occurrence}")
-    }
-}
-
-/// Ends each fingerprinted field, so `("ab", "c")` and `("a", "bc")` differ; UTF-8 never
-/// contains it.
-const FIELD_END: u8 = 0xff;
-
 #[cfg(test)]
 mod tests {
-    use super::{artifact_uri, is_absolute, pascal_case, sentence, Fingerprints};
+    use super::super::fingerprints::Fingerprints;
+    use super::{artifact_uri, is_absolute, pascal_case, sentence};
     use crate::fingerprint::fnv1a;
 
     #[test]
