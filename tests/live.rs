@@ -79,6 +79,84 @@ fn the_connection_comes_from_libpq_variables_too() {
 }
 
 #[test]
+fn the_catalog_snapshot_takes_its_connection_from_the_environment_as_check_does() {
+    let Some(url) = database_url() else { return };
+    // DATABASE_URL, without --db.
+    let output = planlint()
+        .env("DATABASE_URL", &url)
+        .args(["catalog", "--for", "SELECT * FROM orders"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["relations"].as_array().unwrap().len(), 9);
+    // The libpq variables.
+    let mut command = planlint();
+    command.env_remove("DATABASE_URL");
+    for pair in url.split_whitespace() {
+        let (key, value) = pair.split_once('=').unwrap();
+        let variable = match key {
+            "host" => "PGHOST",
+            "port" => "PGPORT",
+            "user" => "PGUSER",
+            "dbname" => "PGDATABASE",
+            "sslmode" => "PGSSLMODE",
+            _ => continue,
+        };
+        command.env(variable, value);
+    }
+    let output = command
+        .args(["catalog", "--for", "SELECT * FROM orders"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn an_unclear_target_says_what_was_expected() {
+    for (target, expected) in [
+        (
+            Some("mysql://app@db/shop"),
+            "a mysql:// URL is not a PostgreSQL one: expected --db postgresql://",
+        ),
+        (
+            Some("not a url"),
+            "\"not a url\" is neither a URL nor key=value pairs: expected --db postgresql://",
+        ),
+        (
+            None,
+            "no database to connect to: expected --db postgresql://",
+        ),
+    ] {
+        for command in ["check", "catalog"] {
+            let mut planlint = planlint();
+            for variable in [
+                "DATABASE_URL",
+                "PGHOST",
+                "PGHOSTADDR",
+                "PGPORT",
+                "PGDATABASE",
+                "PGSERVICE",
+            ] {
+                planlint.env_remove(variable);
+            }
+            planlint.arg(command);
+            if let Some(target) = target {
+                planlint.args(["--db", target]);
+            }
+            if command == "check" {
+                planlint.arg("SELECT 1");
+            }
+            let output = planlint.output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{command} {target:?}");
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert!(stderr.contains(expected), "{command} {target:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
 fn each_statement_of_a_file_is_checked_and_located_and_failures_do_not_stop_the_batch() {
     let Some(url) = database_url() else { return };
     let dir = tempfile::tempdir().unwrap();

@@ -197,7 +197,6 @@ pub struct RulesArgs {
 
 /// `planlint catalog`.
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["sql", "db"])))]
 pub struct CatalogArgs {
     /// Print the read-only SQL query that writes a snapshot:
     /// `planlint catalog --sql | psql -XAt -d DB > catalog.json`.

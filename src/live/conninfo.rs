@@ -107,6 +107,15 @@ impl Environment for ProcessEnvironment {
     }
 }
 
+/// What a connection target looks like, for the messages about one that is not.
+const EXPECTED_TARGET: &str = "expected --db postgresql://USER@HOST:PORT/DATABASE or --db \
+                               'host=HOST port=PORT dbname=DATABASE user=USER'";
+
+/// The libpq variables that say where to connect: with none of them (and no URL) there is no
+/// target to speak of.
+const CONNECTION_VARIABLES: [&str; 5] =
+    ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"];
+
 /// Reads connection parameters: `conninfo` (a `postgresql://` URL or `key=value` pairs), else
 /// `DATABASE_URL`, with the libpq variables and `~/.pgpass` filling what neither says.
 pub fn resolve(conninfo: Option<&str>, env: &dyn Environment) -> Result<ConnParams, String> {
@@ -117,8 +126,30 @@ pub fn resolve(conninfo: Option<&str>, env: &dyn Environment) -> Result<ConnPara
         Some(text) if text.starts_with("postgresql://") || text.starts_with("postgres://") => {
             parse_url(text)?
         }
-        Some(text) => parse_key_values(text)?,
-        None => BTreeMap::new(),
+        Some(text) => match text.split_once("://") {
+            Some((scheme, _)) if !scheme.contains(['=', ' ']) => return Err(format!(
+                "connection string: a {scheme}:// URL is not a PostgreSQL one: {EXPECTED_TARGET}"
+            )),
+            _ if !text.contains('=') => {
+                return Err(format!(
+                    "connection string: \"{text}\" is neither a URL nor key=value pairs: \
+                     {EXPECTED_TARGET}"
+                ))
+            }
+            _ => parse_key_values(text)?,
+        },
+        None => {
+            if !CONNECTION_VARIABLES
+                .iter()
+                .any(|name| env.var(name).is_some())
+            {
+                return Err(format!(
+                    "no database to connect to: {EXPECTED_TARGET}; or set DATABASE_URL or the \
+                     libpq variables (PGHOST, PGDATABASE...)"
+                ));
+            }
+            BTreeMap::new()
+        }
     };
     for (key, variable) in [
         ("host", "PGHOST"),
