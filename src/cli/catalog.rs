@@ -48,7 +48,13 @@ fn snapshot(args: &CatalogArgs) -> Result<String, String> {
             );
         }
     }
-    let mut session = connect_with(&args.db, false, None)?;
+    let mut session = connect_with(&args.db, false, None).map_err(|message| {
+        if message.starts_with("no database to connect to") {
+            format!("{message}; or --sql, to print the query for psql instead")
+        } else {
+            message
+        }
+    })?;
     let text = session
         .catalog_snapshot()
         .map_err(|error| error.to_string())?;

@@ -56,6 +56,8 @@ struct SummaryEntry {
     plans: usize,
     findings: SeverityCounts,
     failed_inputs: usize,
+    refused: usize,
+    timed_out: usize,
 }
 
 #[derive(Serialize)]
@@ -122,6 +124,8 @@ pub fn render_json(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
                 info: summary.infos,
             },
             failed_inputs: summary.failed_inputs,
+            refused: summary.refused,
+            timed_out: summary.timed_out,
         },
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");

@@ -24,12 +24,9 @@ pub fn render_markdown(
         plural(summary.warnings),
         summary.infos,
     );
-    if summary.failed_inputs > 0 {
-        out.push_str(&format!(
-            "; {} input{} could not be read",
-            summary.failed_inputs,
-            plural(summary.failed_inputs)
-        ));
+    let failed = super::text::failures_phrase(summary);
+    if let Some(failed) = failed.strip_prefix(", ") {
+        out.push_str(&format!("; {failed}"));
     }
     out.push_str(".\n");
     let all: Vec<(&AnalyzedPlan, &Finding)> = plans

@@ -44,8 +44,13 @@ pub struct Summary {
     pub warnings: usize,
     /// Infos.
     pub infos: usize,
-    /// Inputs that could not be read.
+    /// Inputs that failed, whatever the reason: the sum of `refused`, `timed_out` and those
+    /// that could not be read.
     pub failed_inputs: usize,
+    /// Of those, statements planlint refused to run (a write, a side effect, several at once).
+    pub refused: usize,
+    /// Of those, statements that ran past `--timeout` or waited past `--lock-timeout`.
+    pub timed_out: usize,
     /// Distinct files the plans came from (plan files, or `.sql` files of checked statements).
     pub files: usize,
     /// How long the run took, when the caller measured it.
@@ -66,6 +71,8 @@ impl Summary {
         let mut summary = Self {
             plans: plans.len(),
             failed_inputs: failures.len(),
+            refused: failures.iter().filter(|f| f.kind == "refused").count(),
+            timed_out: failures.iter().filter(|f| f.kind == "timeout").count(),
             files: files.len(),
             ..Self::default()
         };

@@ -104,7 +104,25 @@ fn render_finding(out: &mut String, finding: &Finding, fix_file: Option<&str>) {
     out.push('\n');
 }
 
-/// The closing line: plans, findings by severity, inputs that could not be read.
+/// The failures of a run, each counted as what it is: `, 1 statement refused, 2 timed out,
+/// 1 input could not be read` (nothing when there were none).
+pub(super) fn failures_phrase(summary: &Summary) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let unreadable = summary.failed_inputs - summary.refused - summary.timed_out;
+    let mut text = String::new();
+    if summary.refused > 0 {
+        text.push_str(&format!(", {} refused", plural(summary.refused, "statement")));
+    }
+    if summary.timed_out > 0 {
+        text.push_str(&format!(", {} timed out", plural(summary.timed_out, "statement")));
+    }
+    if unreadable > 0 {
+        text.push_str(&format!(", {} could not be read", plural(unreadable, "input")));
+    }
+    text
+}
+
+/// The closing line: plans, findings by severity, failed inputs by what happened to them.
 pub(super) fn summary_line(summary: &Summary) -> String {
     let found = summary.errors + summary.warnings + summary.infos;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -121,12 +139,7 @@ pub(super) fn summary_line(summary: &Summary) -> String {
         plural(summary.warnings, "warning"),
         summary.infos
     );
-    if summary.failed_inputs > 0 {
-        text.push_str(&format!(
-            ", {} could not be read",
-            plural(summary.failed_inputs, "input")
-        ));
-    }
+    text.push_str(&failures_phrase(summary));
     if let Some(elapsed) = summary.elapsed {
         text.push_str(&format!(", in {:.2} s", elapsed.as_secs_f64()));
     }
