@@ -127,9 +127,11 @@ pub fn resolve(conninfo: Option<&str>, env: &dyn Environment) -> Result<ConnPara
             parse_url(text)?
         }
         Some(text) => match text.split_once("://") {
-            Some((scheme, _)) if !scheme.contains(['=', ' ']) => return Err(format!(
+            Some((scheme, _)) if !scheme.contains(['=', ' ']) => {
+                return Err(format!(
                 "connection string: a {scheme}:// URL is not a PostgreSQL one: {EXPECTED_TARGET}"
-            )),
+            ))
+            }
             _ if !text.contains('=') => {
                 return Err(format!(
                     "connection string: \"{text}\" is neither a URL nor key=value pairs: \

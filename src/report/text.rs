@@ -111,13 +111,22 @@ pub(super) fn failures_phrase(summary: &Summary) -> String {
     let unreadable = summary.failed_inputs - summary.refused - summary.timed_out;
     let mut text = String::new();
     if summary.refused > 0 {
-        text.push_str(&format!(", {} refused", plural(summary.refused, "statement")));
+        text.push_str(&format!(
+            ", {} refused",
+            plural(summary.refused, "statement")
+        ));
     }
     if summary.timed_out > 0 {
-        text.push_str(&format!(", {} timed out", plural(summary.timed_out, "statement")));
+        text.push_str(&format!(
+            ", {} timed out",
+            plural(summary.timed_out, "statement")
+        ));
     }
     if unreadable > 0 {
-        text.push_str(&format!(", {} could not be read", plural(unreadable, "input")));
+        text.push_str(&format!(
+            ", {} could not be read",
+            plural(unreadable, "input")
+        ));
     }
     text
 }
