@@ -1,13 +1,15 @@
 //! The SARIF 2.1.0 report, for GitHub code scanning and other SARIF viewers: one run whose
 //! driver lists every registered rule with its documentation, one result per finding, and the
-//! inputs that could not be read as tool execution notifications.
+//! inputs that could not be read as tool execution notifications. The log is built from typed
+//! structs, one per SARIF object, as the JSON report is.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::fingerprints::Fingerprints;
 use super::InputFailure;
 use crate::rules::{rules, Finding, Rule, Severity};
+use crate::sql::pruning::CauseKind;
 use crate::AnalyzedPlan;
 
 /// The schema SARIF files name.
@@ -20,10 +22,6 @@ const INFORMATION_URI: &str = "https://github.com/planlint/planlint";
 /// the repository's root.
 const SRCROOT: &str = "%SRCROOT%";
 
-/// The `partialFingerprints` key of planlint's own fingerprint; the version changes if what it
-/// hashes does.
-const FINGERPRINT_KEY: &str = "planlintFindingHash/v1";
-
 /// Characters kept as they are in artifact URIs: RFC 3986's unreserved ones and the path
 /// separator; everything else is percent-encoded.
 const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
@@ -33,11 +31,205 @@ const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
+/// A SARIF log: the one run of this invocation.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+/// The run: the tool with its rules, the invocation and the results.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: [Invocation<'a>; 1],
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+/// The tool: planlint's driver.
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+/// planlint, with every rule it has.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    full_name: &'static str,
+    information_uri: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<ReportingDescriptor<'a>>,
+}
+
+/// A rule, from its embedded documentation.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor<'a> {
+    id: &'a str,
+    name: String,
+    short_description: Text,
+    full_description: Markdown<'a>,
+    help: Markdown<'a>,
+    help_uri: String,
+    default_configuration: Configuration,
+    properties: RuleProperties<'a>,
+}
+
+/// A message in plain text.
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+/// A message in plain text and in Markdown (the same: the rule docs read well as both).
+#[derive(Serialize)]
+struct Markdown<'a> {
+    text: &'a str,
+    markdown: &'a str,
+}
+
+/// A rule's default level.
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+/// A rule's tags: its category.
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    tags: [&'a str; 1],
+}
+
+/// The invocation: successful unless an input failed, each failure a notification.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+/// An input that failed.
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text,
+    properties: NotificationProperties<'a>,
+}
+
+/// Which input failed, and how.
+#[derive(Serialize)]
+struct NotificationProperties<'a> {
+    source: &'a str,
+    kind: &'a str,
+}
+
+/// One finding.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: PartialFingerprints,
+    properties: ResultProperties<'a>,
+}
+
+/// Where a finding is: in the file (when there is one) and in the plan.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    logical_locations: [LogicalLocation<'a>; 1],
+}
+
+/// The file and the position in it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+/// A file, relative to `%SRCROOT%` unless absolute.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+/// A line and column.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+}
+
+/// The plan node: its name and its path from the root.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    name: &'a str,
+    fully_qualified_name: &'a str,
+}
+
+/// planlint's stable fingerprint.
+#[derive(Serialize)]
+struct PartialFingerprints {
+    #[serde(rename = "planlintFindingHash/v1")]
+    finding: String,
+}
+
+/// What a result carries beyond SARIF's own fields: the plan it is in and the finding's SQL.
+/// The fix SQL is not a SARIF `fix`: those are edits of the analysed file, and a `CREATE INDEX`
+/// is not an edit of a plan or of the statement's `.sql` file.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    source: &'a str,
+    plan: usize,
+    rule: &'a str,
+    node_id: usize,
+    node_path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<&'a str>,
+    suggestion: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_sql: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rewrite_sql: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause_kind: Option<&'a CauseKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<VerifiedEffect<'a>>,
+}
+
+/// A verified fix's effect on the planner, in words.
+#[derive(Serialize)]
+struct VerifiedEffect<'a> {
+    before: &'a str,
+    after: &'a str,
+}
+
 /// Renders the analysed plans and failed inputs as one SARIF 2.1.0 log.
 pub fn render_sarif(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String {
     let registered = rules();
     let mut fingerprints = Fingerprints::default();
-    let results: Vec<Value> = plans
+    let results = plans
         .iter()
         .flat_map(|plan| {
             plan.analysis
@@ -47,152 +239,139 @@ pub fn render_sarif(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String
         })
         .map(|(plan, finding)| sarif_result(plan, finding, registered, &mut fingerprints))
         .collect();
-    let log = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "planlint",
-                    "fullName": concat!("planlint ", env!("CARGO_PKG_VERSION")),
-                    "informationUri": INFORMATION_URI,
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": registered.iter().map(rule_descriptor).collect::<Vec<_>>(),
-                }
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "planlint",
+                    full_name: concat!("planlint ", env!("CARGO_PKG_VERSION")),
+                    information_uri: INFORMATION_URI,
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    rules: registered.iter().map(rule_descriptor).collect(),
+                },
             },
-            "invocations": [invocation(failures)],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    });
+            invocations: [invocation(failures)],
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
     let mut text = serde_json::to_string_pretty(&log).expect("SARIF serializes");
     text.push('\n');
     text
 }
 
 /// A rule's reportingDescriptor, from its embedded documentation.
-fn rule_descriptor(rule: &Rule) -> Value {
+fn rule_descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let doc = &rule.doc;
     let full = doc.section("What it flags").unwrap_or(&doc.summary);
-    json!({
-        "id": doc.code,
-        "name": pascal_case(&doc.name),
-        "shortDescription": { "text": sentence(&doc.summary) },
-        "fullDescription": { "text": full, "markdown": full },
-        "help": { "text": doc.body.trim(), "markdown": doc.body.trim() },
-        "helpUri": format!("{INFORMATION_URI}/blob/main/rules/{}.md", doc.name),
-        "defaultConfiguration": { "level": level(doc.severity) },
-        "properties": { "tags": [doc.category] },
-    })
+    ReportingDescriptor {
+        id: &doc.code,
+        name: pascal_case(&doc.name),
+        short_description: Text {
+            text: sentence(&doc.summary),
+        },
+        full_description: Markdown {
+            text: full,
+            markdown: full,
+        },
+        help: Markdown {
+            text: doc.body.trim(),
+            markdown: doc.body.trim(),
+        },
+        help_uri: format!("{INFORMATION_URI}/blob/main/rules/{}.md", doc.name),
+        default_configuration: Configuration {
+            level: level(doc.severity),
+        },
+        properties: RuleProperties {
+            tags: [&doc.category],
+        },
+    }
 }
 
 /// One finding as a SARIF result.
-fn sarif_result(
-    plan: &AnalyzedPlan,
-    finding: &Finding,
+fn sarif_result<'a>(
+    plan: &'a AnalyzedPlan,
+    finding: &'a Finding,
     registered: &[Rule],
     fingerprints: &mut Fingerprints,
-) -> Value {
+) -> SarifResult<'a> {
     let mut text = sentence(&finding.message);
     if let Some(cause) = &finding.cause {
         text.push_str(&format!(" Why: {}", sentence(cause)));
     }
     text.push_str(&format!(" Fix: {}", sentence(&finding.suggestion)));
-
-    let logical = json!({
-        "name": finding.node_path.rsplit(" > ").next().unwrap_or(&finding.node_path),
-        "fullyQualifiedName": finding.node_path,
+    let physical_location = plan.location.as_ref().map(|at| PhysicalLocation {
+        artifact_location: ArtifactLocation {
+            uri: artifact_uri(&at.path),
+            uri_base_id: (!is_absolute(&at.path)).then_some(SRCROOT),
+        },
+        region: Region {
+            start_line: at.line,
+            start_column: at.column,
+        },
     });
-    let location = match &plan.location {
-        Some(at) => {
-            let mut artifact = Map::new();
-            artifact.insert("uri".into(), artifact_uri(&at.path).into());
-            if !is_absolute(&at.path) {
-                artifact.insert("uriBaseId".into(), SRCROOT.into());
-            }
-            json!({
-                "physicalLocation": {
-                    "artifactLocation": artifact,
-                    "region": { "startLine": at.line, "startColumn": at.column },
-                },
-                "logicalLocations": [logical],
-            })
-        }
-        None => json!({ "logicalLocations": [logical] }),
-    };
-
-    let fingerprint = fingerprints.of(plan, finding);
-
-    let mut result = Map::new();
-    result.insert("ruleId".into(), finding.code.clone().into());
-    if let Some(index) = registered
-        .iter()
-        .position(|rule| rule.doc.code == finding.code)
-    {
-        result.insert("ruleIndex".into(), index.into());
+    SarifResult {
+        rule_id: &finding.code,
+        rule_index: registered
+            .iter()
+            .position(|rule| rule.doc.code == finding.code),
+        level: level(finding.severity),
+        message: Text { text },
+        locations: [Location {
+            physical_location,
+            logical_locations: [LogicalLocation {
+                name: finding
+                    .node_path
+                    .rsplit(" > ")
+                    .next()
+                    .unwrap_or(&finding.node_path),
+                fully_qualified_name: &finding.node_path,
+            }],
+        }],
+        partial_fingerprints: PartialFingerprints {
+            finding: fingerprints.of(plan, finding),
+        },
+        properties: ResultProperties {
+            source: &plan.source,
+            plan: plan.plan_number,
+            rule: &finding.rule,
+            node_id: finding.node_id,
+            node_path: &finding.node_path,
+            relation: finding.relation.as_deref(),
+            cause: finding.cause.as_deref(),
+            suggestion: &finding.suggestion,
+            fix_sql: finding.fix_sql.as_deref(),
+            rewrite_sql: finding.rewrite_sql.as_deref(),
+            cause_kind: finding.cause_kind.as_ref(),
+            verified: finding.verified.as_ref().map(|verified| VerifiedEffect {
+                before: &verified.before,
+                after: &verified.after,
+            }),
+        },
     }
-    result.insert("level".into(), level(finding.severity).into());
-    result.insert("message".into(), json!({ "text": text }));
-    result.insert("locations".into(), json!([location]));
-    result.insert(
-        "partialFingerprints".into(),
-        json!({ FINGERPRINT_KEY: fingerprint }),
-    );
-    result.insert("properties".into(), finding_properties(plan, finding));
-    Value::Object(result)
-}
-
-/// What a result carries beyond SARIF's own fields: the plan it is in and the finding's SQL.
-/// The fix SQL is not a SARIF `fix`: those are edits of the analysed file, and a `CREATE INDEX`
-/// is not an edit of a plan or of the statement's `.sql` file.
-fn finding_properties(plan: &AnalyzedPlan, finding: &Finding) -> Value {
-    let mut properties = Map::new();
-    properties.insert("source".into(), plan.source.clone().into());
-    properties.insert("plan".into(), plan.plan_number.into());
-    properties.insert("rule".into(), finding.rule.clone().into());
-    properties.insert("nodeId".into(), finding.node_id.into());
-    properties.insert("nodePath".into(), finding.node_path.clone().into());
-    let optional = [
-        ("relation", finding.relation.as_ref()),
-        ("cause", finding.cause.as_ref()),
-        ("suggestion", Some(&finding.suggestion)),
-        ("fixSql", finding.fix_sql.as_ref()),
-        ("rewriteSql", finding.rewrite_sql.as_ref()),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            properties.insert(key.into(), value.clone().into());
-        }
-    }
-    if let Some(kind) = &finding.cause_kind {
-        properties.insert("causeKind".into(), json!(kind));
-    }
-    if let Some(verified) = &finding.verified {
-        properties.insert(
-            "verified".into(),
-            json!({ "before": verified.before, "after": verified.after }),
-        );
-    }
-    Value::Object(properties)
 }
 
 /// The run's invocation: successful unless an input could not be read, each failure a
 /// notification.
-fn invocation(failures: &[InputFailure]) -> Value {
-    let notifications: Vec<Value> = failures
-        .iter()
-        .map(|failure| {
-            json!({
-                "level": "error",
-                "message": { "text": sentence(&failure.message) },
-                "properties": { "source": failure.source, "kind": failure.kind },
+fn invocation(failures: &[InputFailure]) -> Invocation<'_> {
+    Invocation {
+        execution_successful: failures.is_empty(),
+        tool_execution_notifications: failures
+            .iter()
+            .map(|failure| Notification {
+                level: "error",
+                message: Text {
+                    text: sentence(&failure.message),
+                },
+                properties: NotificationProperties {
+                    source: &failure.source,
+                    kind: &failure.kind,
+                },
             })
-        })
-        .collect();
-    json!({
-        "executionSuccessful": failures.is_empty(),
-        "toolExecutionNotifications": notifications,
-    })
+            .collect(),
+    }
 }
 
 /// SARIF's level for a severity.
