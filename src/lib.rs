@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod config;
 mod fingerprint;
 mod json_error;
+#[cfg(feature = "live")]
 pub mod live;
 mod numbers;
 pub mod partitions;

@@ -31,6 +31,7 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain SQL statements on a live database and analyse their plans (plain EXPLAIN:
     /// nothing is executed unless --analyze).
+    #[cfg(feature = "live")]
     Check(CheckArgs),
     /// Record today's findings as the baseline, so later runs with --baseline fail only on new
     /// ones: `planlint baseline [-o FILE] check --db URL queries/`.
@@ -185,6 +186,7 @@ pub enum BaselineRun {
     /// Record the findings of `planlint analyze`.
     Analyze(AnalyzeArgs),
     /// Record the findings of `planlint check`.
+    #[cfg(feature = "live")]
     Check(CheckArgs),
 }
 

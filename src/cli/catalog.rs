@@ -1,10 +1,15 @@
 //! `planlint catalog`: a catalog snapshot from a live database, or the query that writes one.
 
 use super::args::CatalogArgs;
+#[cfg(feature = "live")]
 use super::check::connect_with;
+#[cfg(feature = "live")]
 use super::statements::collect;
 use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR};
-use planlint::catalog::{Catalog, SNAPSHOT_SQL};
+#[cfg(feature = "live")]
+use planlint::catalog::Catalog;
+use planlint::catalog::SNAPSHOT_SQL;
+#[cfg(feature = "live")]
 use planlint::sql::referenced_tables;
 
 /// Prints or writes the snapshot.
@@ -13,6 +18,15 @@ pub fn run(args: &CatalogArgs) -> u8 {
         print_out(SNAPSHOT_SQL);
         return EXIT_CLEAN;
     }
+    #[cfg(not(feature = "live"))]
+    {
+        print_error(
+            "this planlint was built without live mode (the cargo feature `live`): \
+             `planlint catalog --sql | psql -XAt -d DB > catalog.json` writes a snapshot",
+        );
+        EXIT_ERROR
+    }
+    #[cfg(feature = "live")]
     match snapshot(args) {
         Ok(json) => match &args.output {
             Some(path) => match std::fs::write(path, json) {
@@ -34,6 +48,8 @@ pub fn run(args: &CatalogArgs) -> u8 {
     }
 }
 
+/// A snapshot read from the database `args` name.
+#[cfg(feature = "live")]
 fn snapshot(args: &CatalogArgs) -> Result<String, String> {
     let mut tables = Vec::new();
     if !args.for_queries.is_empty() {

@@ -4,10 +4,12 @@
 mod analyze;
 mod args;
 mod catalog;
+#[cfg(feature = "live")]
 mod check;
 mod files;
 mod output;
 mod rules;
+#[cfg(feature = "live")]
 mod statements;
 
 use std::process::ExitCode;
@@ -34,12 +36,14 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Rules(args) => rules::run(&args),
+        #[cfg(feature = "live")]
         Command::Check(args) => check::run(&args),
         Command::Baseline(BaselineArgs { output, run }) => match run {
             BaselineRun::Analyze(mut args) => {
                 args.report.write_baseline = Some(output);
                 analyze::run(&args)
             }
+            #[cfg(feature = "live")]
             BaselineRun::Check(mut args) => {
                 args.report.write_baseline = Some(output);
                 check::run(&args)
