@@ -215,6 +215,10 @@ fn is_footer(text: &str) -> bool {
 /// A subplan header's name and relationship: `InitPlan 1 (returns $0)`, `InitPlan 1`,
 /// `SubPlan 1`, `CTE name`.
 pub(super) fn subplan_header(text: &str) -> Option<Relationship> {
+    // Most lines start otherwise: one byte decides (this runs on every line).
+    if !matches!(text.as_bytes().first(), Some(b'I' | b'S' | b'C' | b'h')) {
+        return None;
+    }
     let numbered = |prefix: &str| {
         let rest = text.strip_prefix(prefix)?;
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();

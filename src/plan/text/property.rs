@@ -6,6 +6,8 @@
 //! the text can be mapped, else under the text's own key, with numbers as numbers. No property
 //! is fatal: one planlint does not know is kept as it is.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::header::json_number;
@@ -66,17 +68,17 @@ pub(super) fn fields(key: &str, value: &str) -> Vec<(String, Value)> {
         _ if LIST_KEYS.contains(&key) => out.push((key.to_owned(), list(value))),
         "Heap Blocks" => {
             for (name, count) in pairs(value) {
-                let key = match name.as_str() {
+                let key = match name.as_ref() {
                     "exact" => "Exact Heap Blocks".to_owned(),
                     "lossy" => "Lossy Heap Blocks".to_owned(),
-                    _ => name,
+                    _ => name.into_owned(),
                 };
                 out.push((key, scalar(count)));
             }
         }
         "WAL" => {
             for (name, count) in pairs(value) {
-                let key = match name.as_str() {
+                let key = match name.as_ref() {
                     "records" => "WAL Records".to_owned(),
                     "fpi" => "WAL FPI".to_owned(),
                     "bytes" => "WAL Bytes".to_owned(),
@@ -169,16 +171,24 @@ pub(super) fn scalar(value: &str) -> Value {
 /// `Key: value` at the start of `text`, if it reads as one: a key of letters, digits, spaces
 /// and the punctuation EXPLAIN's keys use, starting with a capital letter.
 pub(super) fn split_key(text: &str) -> Option<(&str, &str)> {
-    let (key, value) = text.split_once(':')?;
+    // Bytes, not characters: a key is ASCII, and this runs twice on every property line.
+    let bytes = text.as_bytes();
+    if !bytes.first()?.is_ascii_uppercase() {
+        return None;
+    }
+    let colon = bytes.iter().position(|&b| b == b':')?;
+    let reads_well = bytes[..colon].iter().all(|&b| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b' ' | b'-' | b'/' | b'_' | b'(' | b')' | b'.' | b'"')
+    });
+    if !reads_well || bytes[colon - 1] == b' ' {
+        return None;
+    }
+    let value = &text[colon + 1..];
     let value = value
         .strip_prefix(' ')
         .or_else(|| value.is_empty().then_some(""))?;
-    let mut chars = key.chars();
-    let starts_well = chars.next().is_some_and(|c| c.is_ascii_uppercase());
-    let reads_well = key.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/' | '_' | '(' | ')' | '.' | '"')
-    });
-    (starts_well && reads_well && !key.ends_with(' ')).then_some((key, value.trim_start()))
+    Some((&text[..colon], value.trim_start()))
 }
 
 /// `a, f(b, c), 'x, y'` as the JSON list `["a", "f(b, c)", "'x, y'"]`: split on commas outside
@@ -207,14 +217,22 @@ fn list(value: &str) -> Value {
 
 /// `hit=3 read=2` as (name, value) pairs; a name of several words (`buffers full=1`) keeps
 /// them. Words without `=` that end no pair are dropped.
-fn pairs(value: &str) -> Vec<(String, &str)> {
+fn pairs(value: &str) -> Vec<(Cow<'_, str>, &str)> {
     let mut out = Vec::new();
     let mut words: Vec<&str> = Vec::new();
-    for token in value.split([' ', ',']).filter(|token| !token.is_empty()) {
+    for token in value
+        .split(|c| c == ' ' || c == ',')
+        .filter(|token| !token.is_empty())
+    {
         match token.split_once('=') {
             Some((last, count)) => {
-                words.push(last);
-                out.push((words.join(" "), count));
+                let name = if words.is_empty() {
+                    Cow::Borrowed(last)
+                } else {
+                    words.push(last);
+                    Cow::Owned(words.join(" "))
+                };
+                out.push((name, count));
                 words.clear();
             }
             None => words.push(token),
@@ -226,11 +244,11 @@ fn pairs(value: &str) -> Vec<(String, &str)> {
 /// `shared hit=4 read=2 dirtied=1 written=1, local hit=1, temp read=3 written=3`.
 fn read_buffers(value: &str) -> Option<Buffers> {
     let mut buffers = Buffers::default();
-    for part in value.split(", ") {
+    for part in value.split(',') {
         let (kind, counts) = part.trim().split_once(' ')?;
         for (name, count) in pairs(counts) {
             let count: u64 = count.parse().ok()?;
-            let slot = match (kind, name.as_str()) {
+            let slot = match (kind, name.as_ref()) {
                 ("shared", "hit") => &mut buffers.shared_hit,
                 ("shared", "read") => &mut buffers.shared_read,
                 ("shared", "dirtied") => &mut buffers.shared_dirtied,
@@ -271,7 +289,7 @@ fn buffer_fields(buffers: &Buffers) -> Vec<(String, Value)> {
 pub(super) fn worker_fields(text: &str, worker: &mut Map<String, Value>) {
     if let Some(actual) = text.strip_prefix("actual ") {
         for (name, value) in pairs(actual) {
-            match (name.as_str(), value.split_once("..")) {
+            match (name.as_ref(), value.split_once("..")) {
                 ("time", Some((first, total))) => {
                     worker.insert("Actual Startup Time".into(), scalar(first));
                     worker.insert("Actual Total Time".into(), scalar(total));
@@ -283,7 +301,7 @@ pub(super) fn worker_fields(text: &str, worker: &mut Map<String, Value>) {
                     worker.insert("Actual Loops".into(), scalar(value));
                 }
                 _ => {
-                    worker.insert(name, scalar(value));
+                    worker.insert(name.into_owned(), scalar(value));
                 }
             }
         }
