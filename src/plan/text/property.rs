@@ -220,10 +220,7 @@ fn list(value: &str) -> Value {
 fn pairs(value: &str) -> Vec<(Cow<'_, str>, &str)> {
     let mut out = Vec::new();
     let mut words: Vec<&str> = Vec::new();
-    for token in value
-        .split(|c| c == ' ' || c == ',')
-        .filter(|token| !token.is_empty())
-    {
+    for token in value.split([' ', ',']).filter(|token| !token.is_empty()) {
         match token.split_once('=') {
             Some((last, count)) => {
                 let name = if words.is_empty() {
