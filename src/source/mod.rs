@@ -35,16 +35,6 @@ pub enum PlanFormat {
 }
 
 impl PlanFormat {
-    /// The format's name as EXPLAIN's `FORMAT` option spells it, in lower case.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Text => "text",
-            Self::Yaml => "yaml",
-            Self::Xml => "xml",
-        }
-    }
-
     /// The format of unwrapped plan text, from its first line.
     fn of(text: &str) -> Self {
         let first = text.trim_start();
@@ -109,7 +99,7 @@ pub fn read_plans(name: &str, text: &str) -> Result<Loaded, InputError> {
     let unwrapped = unwrap(text).map_err(|error| error.with_name(name))?;
     let format = PlanFormat::of(&unwrapped.text);
     let fail = |error: ParseError| parse_error(name, &unwrapped, format, &error);
-    let (plans, warnings) = match format {
+    let (mut plans, warnings) = match format {
         PlanFormat::Json => (parse_plans(&unwrapped.text).map_err(fail)?, Vec::new()),
         PlanFormat::Text => {
             let read = parse_text_plans(&unwrapped.text).map_err(fail)?;
@@ -124,7 +114,6 @@ pub fn read_plans(name: &str, text: &str) -> Result<Loaded, InputError> {
             Vec::new(),
         ),
     };
-    let mut plans = plans;
     // A pasted session names the statement of each plan: the EXPLAIN commands echoed before
     // the results, when there is one for every plan.
     if unwrapped.statements.len() == plans.len() {
