@@ -55,7 +55,7 @@ struct Writer {
     json: JsonText,
     /// For each open container: `Some(expecting a key)` in a mapping, `None` in a sequence.
     open: Vec<Option<bool>>,
-    /// Whether a document's top-level sequence is open (documents are joined into one).
+    /// The top-level sequences (documents) read so far: their plans are joined into one list.
     documents: usize,
     /// The last mapping key written.
     key: String,
