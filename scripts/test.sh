@@ -6,7 +6,8 @@
 # them all. Arguments go to `cargo test`.
 #
 # For the tests: PLANLINT_TEST_DATABASE_URL (the primary, with pg_stat_statements preloaded when
-# the server has it), PLANLINT_TEST_TLS_DIR, PLANLINT_TEST_REPLICA_URL (the hot standby),
+# the server has it), PLANLINT_TEST_TLS_DIR, PLANLINT_TEST_V1_CERT_URL (a TLS-only server with a
+# self-signed X.509 version 1 certificate, TLS_DIR/v1.crt, as Citus makes), PLANLINT_TEST_REPLICA_URL (the hot standby),
 # PLANLINT_TEST_PGBOUNCER_URL (PgBouncer; left unset outside CI when pgbouncer cannot be had,
 # and its tests skip; with CI=true that is fatal), and a second, disposable server that one test
 # stops mid-batch:
@@ -64,6 +65,17 @@ disposable_stop() {
     disposable_dir="" disposable_pid="" disposable_wrapper=""
 }
 
+# The server with a version 1 certificate lives in the primary's temp dir, removed with it.
+v1_dir="" v1_pid="" v1_wrapper=""
+v1_stop() {
+    if [[ -z $v1_pid && -n $v1_dir && -f $v1_dir/data/postmaster.pid ]]; then
+        v1_pid=$(head -n 1 "$v1_dir/data/postmaster.pid" 2>/dev/null || true)
+    fi
+    stop_pid "$v1_pid" INT   # SIGINT: PostgreSQL's fast shutdown
+    if [[ -n $v1_wrapper ]]; then wait "$v1_wrapper" 2>/dev/null || true; fi
+    v1_dir="" v1_pid="" v1_wrapper=""
+}
+
 pgbouncer_dir="" pgbouncer_pid="" pgbouncer_wrapper=""
 pgbouncer_stop() {
     if [[ -z $pgbouncer_pid && -n $pgbouncer_dir && -f $pgbouncer_dir/pgbouncer.pid ]]; then
@@ -77,6 +89,7 @@ pgbouncer_stop() {
 
 # PgBouncer and the standby first: both lean on the primary, and live in its temp dir.
 cleanup() {
+    v1_stop
     disposable_stop
     pgbouncer_stop
     replica_stop
@@ -276,6 +289,41 @@ export PLANLINT_TEST_DISPOSABLE_URL="host=127.0.0.1 port=$disposable_port user=$
 export PLANLINT_TEST_DISPOSABLE_DATA_DIR=$disposable_dir/data
 export PLANLINT_TEST_PG_CTL=$PLANLINT_PG_BIN/pg_ctl
 export PLANLINT_TEST_DISPOSABLE_OS_USER=${_PG_TEMP_RUNAS:-}
+
+# --- A server with a self-signed X.509 version 1 certificate, as Citus makes ---------------------
+# TLS only (plain connections are rejected), so a test that connects proves that TLS was used; one
+# role logs in with a password over SCRAM, so channel binding runs on such a certificate too.
+v1_dir=$PLANLINT_PG_DIR/v1cert
+mkdir -p "$v1_dir"
+chown --reference="$PLANLINT_PG_DIR" "$v1_dir"
+chmod 700 "$v1_dir"
+_pg_temp_initdb "$PLANLINT_PG_BIN" "$v1_dir" "$PGUSER" \
+    || { cat "$v1_dir/initdb.log" >&2; fatal "initdb of the version 1 certificate server failed"; }
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$tls/v1.key" -out "$tls/v1.csr" 2>/dev/null
+openssl x509 -req -days 2 -in "$tls/v1.csr" -signkey "$tls/v1.key" -out "$tls/v1.crt" 2>/dev/null
+openssl x509 -in "$tls/v1.crt" -noout -text | grep -q 'Version: 1 ' \
+    || fatal "openssl did not make a version 1 certificate"
+chmod 0600 "$tls/v1.key"
+chown --reference="$PLANLINT_PG_DIR" "$tls/v1.key" "$tls/v1.crt"
+printf '%s\n' "local all all trust" \
+    "hostssl all planlint_password 127.0.0.1/32 scram-sha-256" \
+    "hostssl all all 127.0.0.1/32 trust" \
+    "hostnossl all all 127.0.0.1/32 reject" >"$v1_dir/data/pg_hba.conf"
+chown --reference="$PLANLINT_PG_DIR" "$v1_dir/data/pg_hba.conf"
+v1_port=$(_pg_temp_free_port) || fatal "no free port for the version 1 certificate server"
+_pg_temp_launch "$PLANLINT_PG_BIN" "$v1_dir" "$v1_port" -c max_connections=10 \
+    -c shared_buffers=16MB -c ssl=on -c ssl_cert_file="$tls/v1.crt" -c ssl_key_file="$tls/v1.key"
+v1_wrapper=$_PG_TEMP_LAUNCHED
+if ! _pg_temp_wait_ready "$PLANLINT_PG_BIN" "$v1_port" "$PGUSER" "$v1_wrapper"; then
+    tail -n 20 "$v1_dir/postgres.log" >&2 || true
+    fatal "the version 1 certificate server did not start (log above)"
+fi
+v1_pid=$(head -n 1 "$v1_dir/data/postmaster.pid")
+psql -h "$v1_dir" -p "$v1_port" \
+    -c "CREATE ROLE planlint_password LOGIN PASSWORD 'planlint-test-password'" >/dev/null
+log "server with a version 1 certificate ready on 127.0.0.1:$v1_port (pid $v1_pid)"
+export PLANLINT_TEST_V1_CERT_URL="host=127.0.0.1 port=$v1_port user=$PGUSER dbname=postgres"
 
 export PLANLINT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE sslmode=disable"
 # shellcheck disable=SC2086  # CARGO_TEST_FLAGS is a list of flags

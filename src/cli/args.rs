@@ -116,9 +116,10 @@ pub struct ReportArgs {
 /// How to reach the database: the connection options shared by live commands.
 #[derive(Args, Debug)]
 pub struct DbArgs {
-    /// Connection: a postgresql:// URL or key=value conninfo; else DATABASE_URL, then the libpq
-    /// variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT,
-    /// PGAPPNAME) and ~/.pgpass.
+    /// Connection: a postgresql:// URL or key=value conninfo, as libpq reads them (several
+    /// hosts, hostaddr, target_session_attrs, options, keepalives...); else DATABASE_URL, then
+    /// the libpq variables (PGHOST, PGHOSTADDR, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+    /// PGOPTIONS, PGSSLMODE, PGSSLROOTCERT, PGTARGETSESSIONATTRS, PGAPPNAME...) and ~/.pgpass.
     #[arg(long, value_name = "URL")]
     pub db: Option<String>,
     /// statement_timeout of every statement planlint sends (e.g. 30s, 500ms, 2m).
@@ -127,6 +128,10 @@ pub struct DbArgs {
     /// lock_timeout of every statement planlint sends.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// Say on stderr how planlint connects: the parameters it read (never the password), what
+    /// TLS checks, the hosts it passed over, and which `options` settings took effect.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 /// `planlint check`.

@@ -289,7 +289,17 @@ pub fn connect_with(
         lock_timeout: db.lock_timeout,
         allow_writes,
     };
-    Session::connect(&params, env.home().as_deref(), options).map_err(|error| error.to_string())
+    if db.verbose {
+        eprintln!("planlint: connecting with {}", params.describe());
+    }
+    let session = Session::connect(&params, env.home().as_deref(), options)
+        .map_err(|error| error.to_string())?;
+    if db.verbose {
+        for note in session.notes() {
+            eprintln!("planlint: {note}");
+        }
+    }
+    Ok(session)
 }
 
 /// Which suppression comments silenced a finding, by file and line.

@@ -50,6 +50,29 @@ impl LiveError {
         }
     }
 
+    /// None of several hosts could be used: each host's failure (or why it was passed over),
+    /// in the order tried. A connection failure when any host failed to connect, else (every
+    /// server answered, none was what `target_session_attrs` asks) a refusal.
+    pub fn no_server(
+        target: &str,
+        attrs: &str,
+        reasons: &[String],
+        mut kinds: impl Iterator<Item = LiveErrorKind>,
+    ) -> Self {
+        let kind = kinds.next().unwrap_or(LiveErrorKind::Connect);
+        let reasons: Vec<&str> = reasons
+            .iter()
+            .map(|reason| reason.strip_suffix("; next host").unwrap_or(reason))
+            .collect();
+        Self {
+            kind,
+            message: format!(
+                "{target}: no host could be used (target_session_attrs={attrs}): {}",
+                reasons.join("; ")
+            ),
+        }
+    }
+
     /// A server that did not answer a round trip within `limit` (the statement timeout it
     /// enforces itself, for each statement that may run that long) plus `grace`: planlint gave
     /// the connection up.

@@ -10,6 +10,7 @@
 //! - `statement_timeout` and `lock_timeout` set locally in each transaction, so they hold behind
 //!   PgBouncer in transaction pooling too; `application_name=planlint`.
 
+mod connect;
 mod conninfo;
 mod error;
 mod session;
@@ -17,7 +18,10 @@ pub mod side_effects;
 mod tls;
 mod verify;
 
-pub use conninfo::{resolve, ConnParams, Environment, ProcessEnvironment, SslMode};
+pub use conninfo::{
+    option_settings, resolve, ConnParams, Endpoint, Environment, ProcessEnvironment, SessionAttrs,
+    SslMode,
+};
 pub use error::{LiveError, LiveErrorKind};
 pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};
 pub use side_effects::{Effect, SideEffect};

@@ -8,17 +8,13 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use postgres::types::{FromSql, Type};
-use postgres::{Client, Config, NoTls};
-use tokio_postgres_rustls::MakeRustlsConnect;
+use postgres::Client;
 
-use super::conninfo::{ConnParams, SslMode};
+use super::connect::{connect, Connected};
+use super::conninfo::ConnParams;
 use super::error::LiveError;
 use super::side_effects::{names_to_resolve, side_effects, Callable, SideEffect, RESOLVE_SQL};
-use super::tls::client_config;
 use crate::sql::{Calls, CheckedStatement};
-
-/// Time allowed past `connect_timeout` for the login after the TCP connect.
-const CONNECT_GRACE: Duration = Duration::from_secs(1);
 
 /// Time allowed past `statement_timeout` for the answer to a round trip: for the statements
 /// around the EXPLAIN (BEGIN, SET LOCAL, ROLLBACK, ...) and the network. Only the server enforces
@@ -65,6 +61,9 @@ pub struct Session {
     client: Option<Client>,
     options: SessionOptions,
     target: String,
+    notes: Vec<String>,
+    /// `options` settings the server did not apply at start-up, set in each transaction.
+    settings: Vec<(String, String)>,
 }
 
 /// EXPLAIN's result column (type `json`) as text, ready for planlint's parser.
@@ -81,68 +80,32 @@ impl<'a> FromSql<'a> for JsonText {
 }
 
 impl Session {
-    /// Connects with the given parameters; `home` locates `~/.postgresql/root.crt`.
+    /// Connects with the given parameters (the first of their hosts that answers and that
+    /// `target_session_attrs` accepts); `home` locates `~/.postgresql/root.crt`.
     pub fn connect(
         params: &ConnParams,
         home: Option<&Path>,
         options: SessionOptions,
     ) -> Result<Self, LiveError> {
-        let target = params.to_string();
-        let mut config = Config::new();
-        if params.host.starts_with('/') {
-            config.host_path(&params.host);
-        } else {
-            config.host(&params.host);
-        }
-        config
-            .port(params.port)
-            .user(&params.user)
-            .dbname(&params.dbname)
-            .application_name(&params.application_name);
-        if let Some(password) = &params.password {
-            config.password(password);
-        }
-        if params.connect_timeout > 0 {
-            config.connect_timeout(Duration::from_secs(params.connect_timeout));
-        }
-        config.ssl_mode(match params.sslmode {
-            SslMode::Disable => postgres::config::SslMode::Disable,
-            SslMode::Prefer => postgres::config::SslMode::Prefer,
-            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
-                postgres::config::SslMode::Require
-            }
-        });
-        let tls =
-            client_config(params, home).map_err(|message| LiveError::setup(&target, message))?;
-        // The client's connect_timeout bounds only the TCP connect: a server that accepts and
-        // then says nothing would hang the handshake forever, so the whole of it runs against a
-        // deadline.
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let connected = match tls {
-                None => config.connect(NoTls),
-                Some(tls) => config.connect(MakeRustlsConnect::new(tls)),
-            };
-            let _ = sender.send(connected);
-        });
-        // connect_timeout=0 means no limit, as in libpq.
-        let connected = if params.connect_timeout == 0 {
-            receiver.recv().ok()
-        } else {
-            let deadline = Duration::from_secs(params.connect_timeout) + CONNECT_GRACE;
-            receiver.recv_timeout(deadline).ok()
-        };
-        let client = match connected {
-            Some(connected) => {
-                connected.map_err(|error| LiveError::from_postgres(&target, &error))?
-            }
-            None => return Err(LiveError::no_answer(&target, params.connect_timeout)),
-        };
+        let Connected {
+            client,
+            target,
+            notes,
+            settings,
+        } = connect(params, home)?;
         Ok(Self {
             client: Some(client),
             options,
             target,
+            notes,
+            settings,
         })
+    }
+
+    /// How the connection was made, one line each (TLS, hosts passed over, which `options`
+    /// took effect): what `--verbose` prints.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// `user@host:port/db`, for messages.
@@ -294,13 +257,23 @@ impl Session {
         })
     }
 
-    /// The `SET LOCAL` of both timeouts that starts every transaction.
+    /// The `SET LOCAL` of both timeouts that starts every transaction, after the `options`
+    /// settings the server did not apply at start-up (so the timeouts win over theirs).
     fn set_timeouts(&self) -> String {
-        format!(
+        let mut batch = String::new();
+        for (name, value) in &self.settings {
+            batch.push_str(&format!(
+                "SELECT pg_catalog.set_config({}, {}, true); ",
+                quote_literal(name),
+                quote_literal(value)
+            ));
+        }
+        batch.push_str(&format!(
             "SET LOCAL statement_timeout = {}; SET LOCAL lock_timeout = {}",
             self.options.statement_timeout.as_millis(),
             self.options.lock_timeout.as_millis()
-        )
+        ));
+        batch
     }
 
     /// Runs `work` on the client in a worker thread and waits for its answer at most

@@ -51,12 +51,19 @@ pub fn planlint() -> Command {
         "PGDATABASE",
         "PGSSLMODE",
         "PGSSLROOTCERT",
+        "PGHOSTADDR",
+        "PGOPTIONS",
+        "PGTARGETSESSIONATTRS",
+        "PGCONNECT_TIMEOUT",
+        "PGAPPNAME",
         "GITHUB_ACTIONS",
         "NO_COLOR",
         "CLICOLOR_FORCE",
     ] {
         command.env_remove(variable);
     }
+    // No ~/.pgpass or ~/.postgresql/root.crt of whoever runs the tests.
+    command.env("HOME", std::env::temp_dir().join("planlint-tests-no-home"));
     command
 }
 
