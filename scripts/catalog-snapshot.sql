@@ -59,15 +59,58 @@
 -- }
 --
 -- The document is printed by a single SELECT; with -At psql prints it as is.
+--
+-- Locks: only the expression texts need functions that lock the relation they read (index
+-- definitions, index expressions and predicates, expression partition keys: pg_get_indexdef,
+-- pg_get_expr with a relation); everything else is read from the catalogs without a lock, so
+-- the query does not wait behind a migration's ACCESS EXCLUSIVE lock on a relation it has no
+-- texts to read from. Two settings, which planlint sets in its transaction (psql leaves them
+-- unset: every relation, every text), narrow it:
+--   planlint.relations  a JSON array of [schema or null, name] pairs: only the partition trees
+--                       of those relations (each one's topmost parent and everything under it)
+--   planlint.unread     a JSON array of relation oids whose texts are not read (another session
+--                       holds or waits for an ACCESS EXCLUSIVE lock on them): their index
+--                       "definition" is "", an expression column "(expression not read)", a
+--                       predicate "(predicate not read)", an expression key's definition and
+--                       column "(expression not read)"
 
-WITH rels AS (
+WITH RECURSIVE settings AS (
+    SELECT nullif(current_setting('planlint.relations', true), '')::json AS relations,
+           ARRAY(SELECT json_array_elements_text(
+                     coalesce(nullif(current_setting('planlint.unread', true), ''), '[]')::json
+                 )::oid) AS unread
+),
+-- The relations named, resolved as the session's search path resolves them (to_regclass takes
+-- no lock), then the topmost parent of each and everything under it.
+named AS (
+    SELECT to_regclass(CASE WHEN r.value->>0 IS NULL THEN quote_ident(r.value->>1)
+                            ELSE quote_ident(r.value->>0) || '.' || quote_ident(r.value->>1) END) AS oid
+    FROM settings s, json_array_elements(s.relations) AS r(value)
+),
+up(oid) AS (
+    SELECT oid FROM named WHERE oid IS NOT NULL
+    UNION
+    SELECT inh.inhparent FROM pg_catalog.pg_inherits inh JOIN up ON inh.inhrelid = up.oid
+),
+tops AS (
+    SELECT oid FROM up
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = up.oid)
+),
+down(oid) AS (
+    SELECT oid FROM tops
+    UNION
+    SELECT inh.inhrelid FROM pg_catalog.pg_inherits inh JOIN down ON inh.inhparent = down.oid
+),
+rels AS (
     SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples, c.relpages,
-           c.relispartition, c.relpartbound
+           c.relispartition, c.relpartbound, c.oid = ANY (s.unread) AS unread
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    CROSS JOIN settings s
     WHERE c.relkind IN ('r', 'p', 'f', 'm')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
       AND n.nspname !~ '^pg_(toast_)?temp_'
+      AND (s.relations IS NULL OR c.oid IN (SELECT oid FROM down))
 ),
 -- Partition key columns. Expression keys (partattrs[k] = 0) take the k-th expression of
 -- partexprs; pg_get_expr prints that List as "e1, e2, ...", which is split at top-level
@@ -76,6 +119,7 @@ keyexprs AS (
     SELECT pt.partrelid, pg_catalog.pg_get_expr(pt.partexprs, pt.partrelid) AS txt
     FROM pg_catalog.pg_partitioned_table pt
     WHERE pt.partexprs IS NOT NULL
+      AND pt.partrelid IN (SELECT oid FROM rels WHERE NOT unread)
 ),
 keyexpr_chars AS (
     SELECT k.partrelid, ch.i, ch.c,
@@ -105,23 +149,49 @@ partkeys AS (
            json_build_object(
                'strategy', CASE pt.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list'
                                              WHEN 'h' THEN 'hash' ELSE pt.partstrat::text END,
-               'definition', pg_catalog.pg_get_partkeydef(pt.partrelid),
+               -- plain column keys spelled out without a lock; expression keys need one
+               'definition', CASE
+                   WHEN pt.partexprs IS NULL THEN
+                       upper(CASE pt.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list'
+                                               WHEN 'h' THEN 'hash' ELSE pt.partstrat::text END)
+                       || ' (' || (SELECT string_agg(quote_ident(att.attname), ', ' ORDER BY a.k)
+                                   FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY AS a(attnum, k)
+                                   JOIN pg_catalog.pg_attribute att
+                                     ON att.attrelid = pt.partrelid AND att.attnum = a.attnum)
+                       || ')'
+                   WHEN r.unread THEN '(expression not read)'
+                   ELSE pg_catalog.pg_get_partkeydef(pt.partrelid) END,
                'columns', (
                    SELECT coalesce(json_agg(
                               CASE WHEN a.attnum <> 0 THEN
                                   (SELECT att.attname::text FROM pg_catalog.pg_attribute att
                                    WHERE att.attrelid = pt.partrelid AND att.attnum = a.attnum)
                               ELSE
-                                  (SELECT e.expr FROM keyexpr_list e
+                                  coalesce((SELECT e.expr FROM keyexpr_list e
                                    WHERE e.partrelid = pt.partrelid
                                      AND e.item = (SELECT count(*) FROM unnest(pt.partattrs::int2[])
                                                    WITH ORDINALITY AS z(attnum, k)
-                                                   WHERE z.attnum = 0 AND z.k <= a.k))
+                                                   WHERE z.attnum = 0 AND z.k <= a.k)),
+                                           '(expression not read)')
                               END ORDER BY a.k), '[]'::json)
                    FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY AS a(attnum, k)
                )
            ) AS key
     FROM pg_catalog.pg_partitioned_table pt
+    JOIN rels r ON r.oid = pt.partrelid
+),
+-- Each index column: a plain column by its name, without a lock (as pg_get_indexdef quotes
+-- it); an expression by pg_get_indexdef, which locks the table.
+index_columns AS (
+    SELECT i.indexrelid, k,
+           CASE WHEN i.indkey[k - 1] <> 0 THEN
+                    (SELECT quote_ident(att.attname) FROM pg_catalog.pg_attribute att
+                     WHERE att.attrelid = i.indrelid AND att.attnum = i.indkey[k - 1])
+                WHEN r.unread THEN '(expression not read)'
+                ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k, true) END AS col
+    FROM pg_catalog.pg_index i
+    JOIN rels r ON r.oid = i.indrelid,
+         LATERAL generate_series(1, i.indnatts) AS k
 ),
 cols AS (
     SELECT a.attrelid,
@@ -137,23 +207,26 @@ idx AS (
     SELECT i.indrelid,
            json_agg(json_build_object(
                         'name', ic.relname,
-                        'columns', (SELECT coalesce(json_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
-                                                             ORDER BY k), '[]'::json)
-                                    FROM generate_series(1, i.indnkeyatts) AS k),
-                        'include', (SELECT coalesce(json_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
-                                                             ORDER BY k), '[]'::json)
-                                    FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS k),
-                        'definition', pg_catalog.pg_get_indexdef(i.indexrelid),
+                        'columns', (SELECT coalesce(json_agg(ic.col ORDER BY ic.k), '[]'::json)
+                                    FROM index_columns ic
+                                    WHERE ic.indexrelid = i.indexrelid AND ic.k <= i.indnkeyatts),
+                        'include', (SELECT coalesce(json_agg(ic.col ORDER BY ic.k), '[]'::json)
+                                    FROM index_columns ic
+                                    WHERE ic.indexrelid = i.indexrelid AND ic.k > i.indnkeyatts),
+                        'definition', CASE WHEN r.unread THEN ''
+                                           ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END,
                         'method', am.amname,
                         'unique', i.indisunique,
                         'primary', i.indisprimary,
-                        'predicate', pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+                        'predicate', CASE WHEN i.indpred IS NULL THEN NULL
+                                          WHEN r.unread THEN '(predicate not read)'
+                                          ELSE pg_catalog.pg_get_expr(i.indpred, i.indrelid) END,
                         'valid', i.indisvalid)
                     ORDER BY ic.relname COLLATE "C") AS indexes
     FROM pg_catalog.pg_index i
     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-    WHERE i.indrelid IN (SELECT oid FROM rels)
+    JOIN rels r ON r.oid = i.indrelid
     GROUP BY i.indrelid
 ),
 parents AS (
@@ -176,7 +249,8 @@ relation_docs AS (
                'relpages', r.relpages,
                'parent', CASE WHEN r.relispartition THEN p.parent END,
                'partition_bound', CASE WHEN r.relispartition
-                                       THEN pg_catalog.pg_get_expr(r.relpartbound, r.oid) END,
+                                       -- bounds hold constants only: no relation, no lock
+                                       THEN pg_catalog.pg_get_expr(r.relpartbound, 0) END,
                'partition_key', pk.key,
                'columns', coalesce(cl.columns, '[]'::json),
                'indexes', coalesce(ix.indexes, '[]'::json)

@@ -2,7 +2,7 @@
 
 use super::args::CatalogArgs;
 #[cfg(feature = "live")]
-use super::check::connect_with;
+use super::check::{connect_with, warn_of_locked};
 #[cfg(feature = "live")]
 use super::statements::collect;
 use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR};
@@ -71,11 +71,13 @@ fn snapshot(args: &CatalogArgs) -> Result<String, String> {
             message
         }
     })?;
-    let text = session
-        .catalog_snapshot()
+    let scope = (!args.for_queries.is_empty()).then_some(tables.as_slice());
+    let read = session
+        .catalog_snapshot(scope)
         .map_err(|error| error.to_string())?;
     let catalog =
-        Catalog::from_live_json(session.target(), &text).map_err(|error| error.to_string())?;
+        Catalog::from_live_json(session.target(), &read.text).map_err(|error| error.to_string())?;
+    warn_of_locked(&catalog, &read.locked);
     let catalog = if args.for_queries.is_empty() {
         catalog
     } else {

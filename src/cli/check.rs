@@ -6,12 +6,12 @@ use super::statements::{collect, Collected, FileSuppressions, SourcedStatement};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::live::{
-    resolve, verify_fixes, Environment, ExplainMode, LiveError, LiveErrorKind, PlanChoice,
-    ProcessEnvironment, Session, SessionOptions, VerifyNotes,
+    resolve, verify_fixes, Environment, ExplainMode, LiveError, LiveErrorKind, LockedRelation,
+    PlanChoice, ProcessEnvironment, Session, SessionOptions, VerifyNotes,
 };
 use planlint::plan::{parse_plans, Explain, ParseError};
 use planlint::report::InputFailure;
-use planlint::sql::{check_statement, CheckedStatement};
+use planlint::sql::{check_statement, referenced_tables, CheckedStatement, TableName};
 use planlint::{analyze_generic, analyze_query, AnalyzedPlan};
 
 /// Runs the check and returns the exit code.
@@ -46,44 +46,14 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    // The catalog is read once per run, for every statement.
-    let catalog = match session.catalog_snapshot() {
-        Ok(text) => match Catalog::from_live_json(session.target(), &text) {
-            Ok(catalog) => Some(catalog),
-            Err(error) => {
-                record_failure(
-                    &mut failures,
-                    session.target(),
-                    "catalog",
-                    format!("catalog: {error}"),
-                );
-                None
-            }
-        },
-        Err(error) => {
-            let message = format!("catalog facts unavailable, verdicts are not exact: {error}");
-            let target = session.target().to_owned();
-            if record_live_failure(
-                &mut failures,
-                &session,
-                &target,
-                "catalog",
-                message,
-                &statements,
-            ) {
-                return finish(&mut [], &failures, &args.report, &settings);
-            }
-            None
-        }
-    };
-
     let mode = if args.analyze {
         ExplainMode::Analyze
     } else {
         ExplainMode::Plan
     };
-    let mut plans: Vec<AnalyzedPlan> = Vec::new();
-    let mut notes = VerifyNotes::default();
+    // First every statement is explained, so that the catalog is read once, for the tables
+    // their texts and plans name (a view's plan names the tables under it).
+    let mut explained: Vec<(&SourcedStatement, CheckedStatement, StatementPlans)> = Vec::new();
     for (position, statement) in statements.iter().enumerate() {
         let checked = match check_statement(&statement.text) {
             Ok(checked) => checked,
@@ -107,39 +77,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
         match explain(&mut session, &checked, mode, &args.params) {
-            Ok(StatementPlans { generic, custom }) => {
-                let custom = custom.as_ref().and_then(|plans| plans.first());
-                for (index, explain) in generic.into_iter().enumerate() {
-                    let mut analysis = match custom {
-                        Some(custom) => analyze_generic(
-                            &explain,
-                            custom,
-                            Some(&checked.text),
-                            catalog.as_ref(),
-                            config,
-                        ),
-                        None => analyze_query(&explain, &checked.text, catalog.as_ref(), config),
-                    };
-                    used.apply(statement, &mut analysis);
-                    if args.verify {
-                        verify_fixes(
-                            &mut session,
-                            &checked,
-                            &mut analysis,
-                            catalog.as_ref(),
-                            &mut notes,
-                        );
-                    }
-                    plans.push(AnalyzedPlan {
-                        source: statement.source.clone(),
-                        location: statement.location.clone(),
-                        statement: Some(checked.text.clone()),
-                        plan_number: index + 1,
-                        explain,
-                        analysis,
-                    });
-                }
-            }
+            Ok(plans) => explained.push((statement, checked, plans)),
             Err((kind, message)) => {
                 let message = format!("{}: {message}", statement.source);
                 let rest = &statements[position + 1..];
@@ -148,6 +86,47 @@ pub fn run(args: &CheckArgs) -> u8 {
                     break;
                 }
             }
+        }
+    }
+    let catalog = if explained.is_empty() || session.is_closed() {
+        None
+    } else {
+        read_catalog(&mut session, &explained, &mut failures)
+    };
+
+    let mut plans: Vec<AnalyzedPlan> = Vec::new();
+    let mut notes = VerifyNotes::default();
+    for (statement, checked, StatementPlans { generic, custom }) in explained {
+        let custom = custom.as_ref().and_then(|plans| plans.first());
+        for (index, explain) in generic.into_iter().enumerate() {
+            let mut analysis = match custom {
+                Some(custom) => analyze_generic(
+                    &explain,
+                    custom,
+                    Some(&checked.text),
+                    catalog.as_ref(),
+                    config,
+                ),
+                None => analyze_query(&explain, &checked.text, catalog.as_ref(), config),
+            };
+            used.apply(statement, &mut analysis);
+            if args.verify && !session.is_closed() {
+                verify_fixes(
+                    &mut session,
+                    &checked,
+                    &mut analysis,
+                    catalog.as_ref(),
+                    &mut notes,
+                );
+            }
+            plans.push(AnalyzedPlan {
+                source: statement.source.clone(),
+                location: statement.location.clone(),
+                statement: Some(checked.text.clone()),
+                plan_number: index + 1,
+                explain,
+                analysis,
+            });
         }
     }
     used.report_unused(&suppressions);
@@ -159,6 +138,60 @@ pub fn run(args: &CheckArgs) -> u8 {
         );
     }
     finish(&mut plans, &failures, &args.report, &settings)
+}
+
+/// The catalog facts of the partition trees of every table the statements' texts and plans
+/// name, read once. Relations locked by another session are named on stderr (their texts were
+/// not read); when the read fails, the failure is recorded and the verdicts are not exact.
+fn read_catalog(
+    session: &mut Session,
+    explained: &[(&SourcedStatement, CheckedStatement, StatementPlans)],
+    failures: &mut Vec<InputFailure>,
+) -> Option<Catalog> {
+    let mut tables: Vec<TableName> = Vec::new();
+    for (_, checked, plans) in explained {
+        tables.extend(referenced_tables(&checked.text).unwrap_or_default());
+        for explain in plans.generic.iter().chain(plans.custom.iter().flatten()) {
+            let graph = &explain.graph;
+            tables.extend(graph.ids().filter_map(|id| {
+                let node = graph.node(id);
+                let name = node.relation_name.as_deref()?;
+                Some((node.schema.as_deref().map(str::to_owned), name.to_owned()))
+            }));
+        }
+    }
+    let target = session.target().to_owned();
+    match session.catalog_snapshot(Some(&tables)) {
+        Ok(read) => match Catalog::from_live_json(&target, &read.text) {
+            Ok(catalog) => {
+                warn_of_locked(&catalog, &read.locked);
+                Some(catalog)
+            }
+            Err(error) => {
+                record_failure(failures, &target, "catalog", format!("catalog: {error}"));
+                None
+            }
+        },
+        Err(error) => {
+            let message = format!("catalog facts unavailable, verdicts are not exact: {error}");
+            record_live_failure(failures, session, &target, "catalog", message, &[]);
+            None
+        }
+    }
+}
+
+/// Names on stderr the relations of `catalog` whose texts were not read for a lock.
+pub fn warn_of_locked(catalog: &Catalog, locked: &[LockedRelation]) {
+    let mut named = std::collections::BTreeSet::new();
+    for relation in locked {
+        if catalog
+            .find(Some(&relation.schema), &relation.name)
+            .is_some()
+            && named.insert((&relation.schema, &relation.name))
+        {
+            eprintln!("planlint: warning: catalog: {relation}");
+        }
+    }
 }
 
 /// Records a failure of `source` that came from the server. When it left the connection gone

@@ -29,6 +29,8 @@ pub enum LiveErrorKind {
 pub struct LiveError {
     kind: LiveErrorKind,
     message: String,
+    /// The server's SQLSTATE, when the server reported the error.
+    sqlstate: Option<String>,
 }
 
 impl LiveError {
@@ -37,6 +39,7 @@ impl LiveError {
         Self {
             kind: LiveErrorKind::Setup,
             message: format!("{target}: {message}"),
+            sqlstate: None,
         }
     }
 
@@ -47,6 +50,7 @@ impl LiveError {
             message: format!(
                 "{target}: no answer from the server within connect_timeout ({connect_timeout} s); is it a PostgreSQL server?"
             ),
+            sqlstate: None,
         }
     }
 
@@ -70,6 +74,7 @@ impl LiveError {
                 "{target}: no host could be used (target_session_attrs={attrs}): {}",
                 reasons.join("; ")
             ),
+            sqlstate: None,
         }
     }
 
@@ -82,6 +87,7 @@ impl LiveError {
             message: format!(
                 "{target}: no answer from the server within {limit:?} + {grace:?} (statement_timeout is the server's; the server or the network stopped answering)"
             ),
+            sqlstate: None,
         }
     }
 
@@ -92,6 +98,7 @@ impl LiveError {
             message: format!(
                 "{target}: the connection was given up when the server stopped answering"
             ),
+            sqlstate: None,
         }
     }
 
@@ -100,6 +107,7 @@ impl LiveError {
         Self {
             kind: LiveErrorKind::Refused,
             message,
+            sqlstate: None,
         }
     }
 
@@ -129,6 +137,7 @@ impl LiveError {
                     target,
                     db.message()
                 )),
+                sqlstate: Some(code.to_owned()),
             };
         }
         // A closed socket or a reset connection mid-query both mean the session is gone; which
@@ -143,6 +152,7 @@ impl LiveError {
                 message: format!(
                     "{target}: the server closed the connection (it stopped, or the backend was terminated)"
                 ),
+                sqlstate: None,
             };
         }
         let kind = LiveErrorKind::Connect;
@@ -159,12 +169,18 @@ impl LiveError {
         Self {
             kind,
             message: one_line(format!("{target}: {text}")),
+            sqlstate: None,
         }
     }
 
     /// What kind of failure it is.
     pub fn kind(&self) -> LiveErrorKind {
         self.kind
+    }
+
+    /// The server's SQLSTATE, when the server reported the error.
+    pub fn sqlstate(&self) -> Option<&str> {
+        self.sqlstate.as_deref()
     }
 }
 

@@ -10,6 +10,7 @@
 //! - `statement_timeout` and `lock_timeout` set locally in each transaction, so they hold behind
 //!   PgBouncer in transaction pooling too; `application_name=planlint`.
 
+mod catalog_read;
 mod connect;
 mod conninfo;
 mod error;
@@ -18,6 +19,7 @@ pub mod side_effects;
 mod tls;
 mod verify;
 
+pub use catalog_read::{CatalogRead, LockedRelation};
 pub use conninfo::{
     option_settings, resolve, ConnParams, Endpoint, Environment, ProcessEnvironment, SessionAttrs,
     SslMode,

@@ -10,11 +10,12 @@ use std::time::Duration;
 use postgres::types::{FromSql, Type};
 use postgres::Client;
 
+use super::catalog_read::{self, relations_setting, CatalogRead};
 use super::connect::{connect, Connected};
 use super::conninfo::ConnParams;
 use super::error::LiveError;
 use super::side_effects::{names_to_resolve, side_effects, Callable, SideEffect, RESOLVE_SQL};
-use crate::sql::{Calls, CheckedStatement};
+use crate::sql::{Calls, CheckedStatement, TableName};
 
 /// Time allowed past `statement_timeout` for the answer to a round trip: for the statements
 /// around the EXPLAIN (BEGIN, SET LOCAL, ROLLBACK, ...) and the network. Only the server enforces
@@ -245,16 +246,37 @@ impl Session {
         })
     }
 
-    /// Runs the catalog snapshot query and returns its JSON document.
-    pub fn catalog_snapshot(&mut self) -> Result<String, LiveError> {
-        let set_timeouts = self.set_timeouts();
-        self.round_trip(1, move |client| {
-            let mut transaction = client.build_transaction().read_only(true).start()?;
-            transaction.batch_execute(&set_timeouts)?;
-            let text = query_plan(&mut transaction, crate::catalog::SNAPSHOT_SQL)?;
-            transaction.rollback()?;
-            Ok(text)
-        })
+    /// Reads the catalog snapshot: of the partition trees of `tables` (each one's topmost
+    /// parent and everything under it), or of every relation. Relations another session holds
+    /// or waits for an ACCESS EXCLUSIVE lock on are read without their texts (see
+    /// [`super::catalog_read`]); should such a lock appear between that check and the read, the
+    /// read waits `lock_timeout` and is tried again, up to three times.
+    pub fn catalog_snapshot(
+        &mut self,
+        tables: Option<&[TableName]>,
+    ) -> Result<CatalogRead, LiveError> {
+        let relations = tables.map(relations_setting);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let set_timeouts = self.set_timeouts();
+            let relations = relations.clone();
+            // The lock list, the settings and the snapshot, each of which may take up to
+            // statement_timeout.
+            let read = self.round_trip(3, move |client| {
+                let mut transaction = client.build_transaction().read_only(true).start()?;
+                transaction.batch_execute(&set_timeouts)?;
+                let read = catalog_read::read(&mut transaction, relations.as_deref());
+                let rollback = transaction.rollback();
+                let read = read?;
+                rollback?;
+                Ok(read)
+            });
+            match read {
+                Err(error) if error.sqlstate() == Some("55P03") && tries < 3 => continue,
+                other => return other,
+            }
+        }
     }
 
     /// The `SET LOCAL` of both timeouts that starts every transaction, after the `options`
