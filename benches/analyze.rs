@@ -58,6 +58,7 @@ fn library(path: &Path) -> usize {
                 plan_number: 1,
                 explain,
                 analysis,
+                workload: None,
             }
         })
         .collect();

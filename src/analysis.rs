@@ -7,6 +7,7 @@ use crate::partitions::{partition_scans, partition_scans_of_statement, Partition
 use crate::plan::Explain;
 use crate::rules::{run_rules, scan_sites, Config, Context, Finding};
 use crate::sql::referenced_tables;
+use crate::workload::Workload;
 
 /// What planlint found in one plan.
 #[derive(Debug)]
@@ -34,6 +35,9 @@ pub struct AnalyzedPlan {
     pub explain: Explain,
     /// What planlint found in it.
     pub analysis: Analysis,
+    /// What the source tells of the statement's cost in production (pg_stat_statements, a
+    /// server log); `None` for a plan from a file or a checked statement.
+    pub workload: Option<Workload>,
 }
 
 /// A position in a file, 1-based.

@@ -37,6 +37,7 @@ pub mod rules;
 pub mod source;
 pub mod sql;
 pub mod suggest;
+pub mod workload;
 
 pub use analysis::{
     analyze, analyze_generic, analyze_query, Analysis, AnalyzedPlan, SourceLocation,

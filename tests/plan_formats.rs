@@ -121,6 +121,7 @@ fn analysis(explain: Explain, name: &str) -> Vec<Value> {
                 statement: None,
                 explain: plan,
                 analysis,
+                workload: None,
             };
             let report: Value =
                 serde_json::from_str(&render_json(std::slice::from_ref(&analyzed), &[])).unwrap();

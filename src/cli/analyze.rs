@@ -88,6 +88,7 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
                         statement: query.map(str::to_owned),
                         explain,
                         analysis,
+                        workload: None,
                     });
                 }
             }

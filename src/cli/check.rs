@@ -126,6 +126,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 plan_number: index + 1,
                 explain,
                 analysis,
+                workload: None,
             });
         }
     }

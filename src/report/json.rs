@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{InputFailure, Summary};
 use crate::partitions::{ParentSource, PartitionScan, PruningPhase};
 use crate::rules::Finding;
+use crate::workload::Workload;
 use crate::AnalyzedPlan;
 
 /// The version of the JSON shape; it changes only when a field changes meaning or goes away.
@@ -23,6 +24,8 @@ struct Document<'a> {
 struct PlanResult<'a> {
     source: &'a str,
     plan: usize,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    workload: Option<&'a Workload>,
     partitions: Vec<PartitionEntry<'a>>,
     findings: &'a [Finding],
 }
@@ -99,6 +102,7 @@ pub fn render_json(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
             .map(|plan| PlanResult {
                 source: &plan.source,
                 plan: plan.plan_number,
+                workload: plan.workload.as_ref(),
                 partitions: plan
                     .analysis
                     .partitions

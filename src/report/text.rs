@@ -7,6 +7,7 @@ use colored::Colorize;
 use super::tree::{paint, render_tree};
 use super::Summary;
 use crate::rules::Finding;
+use crate::workload::Workload;
 use crate::AnalyzedPlan;
 
 /// Fix SQL longer than this many lines is not shown in the text report, which says where it is
@@ -26,6 +27,9 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&
             plan.source.clone()
         };
         out.push_str(&format!("{}\n", title.bold().underline()));
+        if let Some(summary) = plan.workload.as_ref().and_then(Workload::summary) {
+            out.push_str(&format!("  {}\n", summary.dimmed()));
+        }
         for line in render_tree(
             &plan.explain.graph,
             &plan.analysis.partitions,
