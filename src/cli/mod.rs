@@ -1,4 +1,4 @@
-//! Command-line interface: `planlint analyze`, `check`, `catalog`, `rules`, `baseline`,
+//! Command-line interface: `planlint analyze`, `check`, `top`, `catalog`, `rules`, `baseline`,
 //! `completions`, `man`.
 
 mod analyze;
@@ -11,6 +11,8 @@ mod output;
 mod rules;
 #[cfg(feature = "live")]
 mod statements;
+#[cfg(feature = "live")]
+mod top;
 
 use std::process::ExitCode;
 
@@ -38,6 +40,8 @@ pub fn run() -> ExitCode {
         Command::Rules(args) => rules::run(&args),
         #[cfg(feature = "live")]
         Command::Check(args) => check::run(&args),
+        #[cfg(feature = "live")]
+        Command::Top(args) => top::run(&args),
         Command::Baseline(BaselineArgs { output, run }) => match run {
             BaselineRun::Analyze(mut args) => {
                 args.report.write_baseline = Some(output);

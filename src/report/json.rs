@@ -61,6 +61,8 @@ struct SummaryEntry {
     failed_inputs: usize,
     refused: usize,
     timed_out: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_with_findings: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -130,6 +132,7 @@ pub fn render_json(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
             failed_inputs: summary.failed_inputs,
             refused: summary.refused,
             timed_out: summary.timed_out,
+            time_with_findings: summary.time_with_findings,
         },
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");

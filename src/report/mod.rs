@@ -34,7 +34,7 @@ pub struct InputFailure {
 }
 
 /// Counts for the closing summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Summary {
     /// Plans analysed.
     pub plans: usize,
@@ -55,6 +55,9 @@ pub struct Summary {
     pub files: usize,
     /// How long the run took, when the caller measured it.
     pub elapsed: Option<std::time::Duration>,
+    /// When the plans carry their share of a measured time (pg_stat_statements, a server log):
+    /// the share, 0 to 1, of the statements planlint has findings for.
+    pub time_with_findings: Option<f64>,
 }
 
 impl Summary {
@@ -76,6 +79,13 @@ impl Summary {
             files: files.len(),
             ..Self::default()
         };
+        let shares = plans.iter().filter_map(|plan| {
+            let share = plan.workload.as_ref()?.share?;
+            Some((share, !plan.analysis.findings.is_empty()))
+        });
+        summary.time_with_findings = shares.fold(None, |sum: Option<f64>, (share, found)| {
+            Some(sum.unwrap_or(0.0) + if found { share } else { 0.0 })
+        });
         for finding in plans.iter().flat_map(|plan| &plan.analysis.findings) {
             match finding.severity {
                 Severity::Error => summary.errors += 1,

@@ -7,7 +7,6 @@ use colored::Colorize;
 use super::tree::{paint, render_tree};
 use super::Summary;
 use crate::rules::Finding;
-use crate::workload::Workload;
 use crate::AnalyzedPlan;
 
 /// Fix SQL longer than this many lines is not shown in the text report, which says where it is
@@ -27,8 +26,13 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&
             plan.source.clone()
         };
         out.push_str(&format!("{}\n", title.bold().underline()));
-        if let Some(summary) = plan.workload.as_ref().and_then(Workload::summary) {
-            out.push_str(&format!("  {}\n", summary.dimmed()));
+        if let Some(workload) = &plan.workload {
+            if let Some(summary) = workload.summary() {
+                out.push_str(&format!("  {}\n", summary.dimmed()));
+            }
+            if let Some(query) = &workload.query {
+                out.push_str(&format!("  {}\n", one_line(query, 160).dimmed()));
+            }
         }
         for line in render_tree(
             &plan.explain.graph,
@@ -153,8 +157,23 @@ pub(super) fn summary_line(summary: &Summary) -> String {
         summary.infos
     );
     text.push_str(&failures_phrase(summary));
+    if let Some(share) = summary.time_with_findings {
+        text.push_str(&format!(
+            "; the statements with findings take {} of the measured time",
+            crate::numbers::percent(share.min(1.0))
+        ));
+    }
     if let Some(elapsed) = summary.elapsed {
         text.push_str(&format!(", in {:.2} s", elapsed.as_secs_f64()));
     }
     format!("{}\n", text.bold())
+}
+
+/// `text` on one line, whitespace runs as one space, cut at `limit` characters with `…`.
+fn one_line(text: &str, limit: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
 }
