@@ -2,6 +2,7 @@
 
 use super::args::CheckArgs;
 use super::output::{finish, record_failure, settings};
+use super::progress::{Progress, ProgressChoice};
 use super::statements::{collect, Collected, FileSuppressions, SourcedStatement};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
@@ -56,6 +57,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         allow_writes: args.allow_writes,
         verify: args.verify,
         config,
+        progress: args.report.progress,
+        json: matches!(args.report.format, super::args::Format::Json),
     };
     let (mut plans, notes) =
         explain_and_analyze(&mut session, &statements, &how, &mut used, &mut failures);
@@ -82,6 +85,10 @@ pub struct Explaining<'a> {
     pub verify: bool,
     /// The rules' settings.
     pub config: &'a planlint::rules::Config,
+    /// When to show progress.
+    pub progress: ProgressChoice,
+    /// Whether the report is JSON (no progress then, unless asked for).
+    pub json: bool,
 }
 
 /// Explains every statement, then reads the catalog once for the tables they name, then
@@ -99,7 +106,10 @@ pub fn explain_and_analyze(
     // First every statement is explained, so that the catalog is read once, for the tables
     // their texts and plans name (a view's plan names the tables under it).
     let mut explained: Vec<(&SourcedStatement, CheckedStatement, StatementPlans)> = Vec::new();
+    let mut progress = Progress::new(how.progress, statements.len(), "statements", how.json);
     for (position, statement) in statements.iter().enumerate() {
+        progress.working_on(&statement.source);
+        progress.step();
         let checked = match check_statement(&statement.text) {
             Ok(checked) => checked,
             Err(message) => {
@@ -133,6 +143,7 @@ pub fn explain_and_analyze(
             }
         }
     }
+    progress.working_on("reading the catalog, analysing");
     let catalog = if explained.is_empty() || session.is_closed() {
         None
     } else {
@@ -175,6 +186,7 @@ pub fn explain_and_analyze(
             });
         }
     }
+    progress.finish();
     (plans, notes)
 }
 

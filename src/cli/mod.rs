@@ -8,6 +8,8 @@ mod catalog;
 mod check;
 mod files;
 mod output;
+#[cfg(feature = "live")]
+mod progress;
 mod rules;
 #[cfg(feature = "live")]
 mod statements;

@@ -164,6 +164,8 @@ pub fn run(args: &TopArgs) -> u8 {
         allow_writes: args.allow_writes,
         verify: false,
         config: &settings.rules,
+        progress: args.report.progress,
+        json: matches!(args.report.format, super::args::Format::Json),
     };
     let mut failures: Vec<InputFailure> = Vec::new();
     let mut used = UsedSuppressions::default();
