@@ -96,6 +96,14 @@ fn assert_ranked(report: &Value, stderr: &str) {
         .map(|finding| finding["rule"].as_str().unwrap())
         .collect();
     assert!(rules.contains(&"unpruned-partitions"), "{report}");
+    // A plain plan tells no node's time: each finding accounts for at most the statement's.
+    for finding in first["findings"].as_array().unwrap() {
+        assert_eq!(finding["impact"]["basis"], "statement-time", "{report}");
+        assert_eq!(
+            finding["impact"]["time_ms"], first["total_time_ms"],
+            "{report}"
+        );
+    }
     assert_eq!(
         results[1]["query"], "SELECT * FROM countries WHERE code = $1",
         "{report}"

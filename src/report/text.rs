@@ -6,7 +6,9 @@ use colored::Colorize;
 
 use super::tree::{paint, render_tree};
 use super::Summary;
+use crate::impact::{Impact, ImpactBasis};
 use crate::rules::Finding;
+use crate::workload::duration;
 use crate::AnalyzedPlan;
 
 /// Fix SQL longer than this many lines is not shown in the text report, which says where it is
@@ -73,6 +75,13 @@ fn render_finding(out: &mut String, finding: &Finding, fix_file: Option<&str>) {
         format!("at {}", finding.node_path).dimmed()
     ));
     out.push_str(&format!("  {}\n", finding.message));
+    if let Some(impact) = &finding.impact {
+        out.push_str(&format!(
+            "  {} {}\n",
+            "time:".cyan().bold(),
+            impact_phrase(impact)
+        ));
+    }
     if let Some(cause) = &finding.cause {
         out.push_str(&format!("  {} {cause}\n", "why:".cyan().bold()));
     }
@@ -175,5 +184,24 @@ fn one_line(text: &str, limit: usize) -> String {
     match joined.char_indices().nth(limit) {
         Some((cut, _)) => format!("{}…", &joined[..cut]),
         None => joined,
+    }
+}
+
+/// `12.3 ms, 45% of the execution`, or for a statement's measured time `the statement takes
+/// 1.6 min in all, 45% of the measured time`.
+fn impact_phrase(impact: &Impact) -> String {
+    let share = |of: &str| {
+        impact
+            .share
+            .map(|share| format!(", {} of {of}", crate::numbers::percent(share)))
+            .unwrap_or_default()
+    };
+    match impact.basis {
+        ImpactBasis::NodeTime => format!("{}{}", duration(impact.time_ms), share("the execution")),
+        ImpactBasis::StatementTime => format!(
+            "the statement takes {} in all{}",
+            duration(impact.time_ms),
+            share("the measured time")
+        ),
     }
 }
