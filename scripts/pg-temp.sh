@@ -126,6 +126,30 @@ _pg_temp_as() {
     fi
 }
 
+# Picks the OS user the server runs as: as root, an unprivileged one (`postgres` if it exists,
+# else a system user `planlint`, created on demand), run through runuser (_PG_TEMP_RUNAS); else
+# the current user (_PG_TEMP_RUNAS empty). Sets _PG_TEMP_SUPERUSER, the database superuser
+# initdb makes (the same name).
+_pg_temp_os_user() {
+    _PG_TEMP_RUNAS=
+    if [[ $(id -u) -eq 0 ]]; then
+        if id -u postgres >/dev/null 2>&1; then
+            _PG_TEMP_RUNAS=postgres
+        else
+            if ! id -u planlint >/dev/null 2>&1; then
+                _pg_temp_log "creating system user planlint to run the server"
+                useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin planlint \
+                    || { _pg_temp_fail "could not create system user planlint"; return 1; }
+            fi
+            _PG_TEMP_RUNAS=planlint
+        fi
+        command -v runuser >/dev/null 2>&1 || { _pg_temp_fail "runuser not found"; return 1; }
+        _PG_TEMP_SUPERUSER=$_PG_TEMP_RUNAS
+    else
+        _PG_TEMP_SUPERUSER=$(id -un)
+    fi
+}
+
 pg_temp_start() {
     if [[ -n ${PLANLINT_PG_PID:-} ]] && kill -0 "$PLANLINT_PG_PID" 2>/dev/null; then
         _pg_temp_log "a server is already running (pid $PLANLINT_PG_PID); call pg_temp_stop first"
@@ -163,24 +187,8 @@ pg_temp_start() {
     local major
     major=$(_pg_temp_major "$bin") || { _pg_temp_fail "$bin/postgres --version failed"; return 1; }
 
-    _PG_TEMP_RUNAS=
-    local superuser
-    if [[ $(id -u) -eq 0 ]]; then
-        if id -u postgres >/dev/null 2>&1; then
-            _PG_TEMP_RUNAS=postgres
-        else
-            if ! id -u planlint >/dev/null 2>&1; then
-                _pg_temp_log "creating system user planlint to run the server"
-                useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin planlint \
-                    || { _pg_temp_fail "could not create system user planlint"; return 1; }
-            fi
-            _PG_TEMP_RUNAS=planlint
-        fi
-        command -v runuser >/dev/null 2>&1 || { _pg_temp_fail "runuser not found"; return 1; }
-        superuser=$_PG_TEMP_RUNAS
-    else
-        superuser=$(id -un)
-    fi
+    _pg_temp_os_user || return 1
+    local superuser=$_PG_TEMP_SUPERUSER
 
     local dir
     dir=$(mktemp -d "${TMPDIR:-/tmp}/planlint-pg.XXXXXX") || { _pg_temp_fail "mktemp failed"; return 1; }
