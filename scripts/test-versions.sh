@@ -92,7 +92,7 @@ test_versions_stop() {
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.1
             done
-            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+            if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
         fi
         if [[ -n ${_TEST_VERSIONS_WRAPPER[$major]:-} ]]; then
             wait "${_TEST_VERSIONS_WRAPPER[$major]}" 2>/dev/null || true
