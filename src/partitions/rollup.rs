@@ -133,7 +133,7 @@ pub fn partition_scans_of_statement(
     let mut scans = Vec::new();
     let init_plans = has_init_plans(graph);
     for id in graph.ids() {
-        if consumed[id.index()] || !graph.node(id).is_append() {
+        if consumed[id.index()] || !holds_members(graph, id) {
             continue;
         }
         let (mut members, mut removed) = flatten_append(graph, id, &mut consumed);
@@ -174,6 +174,19 @@ pub fn partition_scans_of_statement(
     }
     scans.sort_by_key(|scan| scan.node_id);
     scans
+}
+
+/// Whether the node's children include partition scans as members: an Append or Merge Append,
+/// or on PostgreSQL 12 and 13 the ModifyTable of an UPDATE or DELETE of a partitioned table,
+/// whose target partitions' scans are its own members (14+ put an Append under it).
+fn holds_members(graph: &PlanGraph, id: NodeId) -> bool {
+    let node = graph.node(id);
+    node.is_append()
+        || (&*node.node_type == "ModifyTable"
+            && graph
+                .children(id)
+                .into_iter()
+                .any(|child| graph.relationship(child) == Some(&Relationship::Member)))
 }
 
 /// Whether an Append's one member is the placeholder PostgreSQL 12 keeps when start-up
@@ -560,7 +573,7 @@ fn finish(
     });
 
     let member_nodes: Vec<NodeId> = group.members.iter().map(|member| member.node).collect();
-    let is_append = graph.node(at).is_append();
+    let is_append = holds_members(graph, at);
     let never_executed = member_nodes
         .iter()
         .filter(|&&m| graph.node(m).never_executed())
