@@ -17,8 +17,10 @@
 # on 127.0.0.1 and a free port, as pg-temp.sh's unprivileged OS user, with pg-temp.sh's
 # settings; it loads scripts/fixtures-schema.sql into each (ANALYZEd, as on 15). No HypoPG: these
 # builds have none (tests/live_versions.rs checks that --verify says so). The majors are
-# PLANLINT_TEST_VERSIONS (default "12 18"). It returns 1 on failure, after stopping what it
-# started; with CI=true its messages say that is fatal.
+# PLANLINT_TEST_VERSIONS (default "12 18"); a major whose PLANLINT_PG<major>_BIN is set runs the
+# server of that bin folder instead (any build, e.g. /usr/lib/postgresql/17/bin), without npm.
+# It returns 1 on failure, after stopping what it started; with CI=true its messages say that
+# is fatal.
 
 _test_versions_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/pg-temp.sh
@@ -39,8 +41,8 @@ _test_versions_fail() {
 
 # Starts one server of MAJOR and loads the fixture schema; exports PLANLINT_TEST_PG<MAJOR>_URL.
 _test_versions_start_one() { # MAJOR
-    local major=$1 bin client dir port
-    bin=$(pg_versions_bin "$major")
+    local major=$1 bin client dir port preset=PLANLINT_PG${1}_BIN
+    bin=${!preset:-$(pg_versions_bin "$major")}
     client=$(_pg_temp_client_bin "$bin") || { _test_versions_fail "no psql 15 to talk to PostgreSQL $major"; return 1; }
     dir=$(mktemp -d "${TMPDIR:-/tmp}/planlint-pg-v$major.XXXXXX") || { _test_versions_fail "mktemp failed"; return 1; }
     _TEST_VERSIONS_DIR[$major]=$dir
@@ -67,9 +69,15 @@ _test_versions_start_one() { # MAJOR
 
 # test_versions_start — the servers of PLANLINT_TEST_VERSIONS (default 12 and 18).
 test_versions_start() {
-    local majors major
+    local majors major preset to_install=()
     read -r -a majors <<<"${PLANLINT_TEST_VERSIONS:-12 18}"
-    pg_versions_install "${majors[@]}" || { test_versions_stop; return 1; }
+    for major in "${majors[@]}"; do
+        preset=PLANLINT_PG${major}_BIN
+        [[ -n ${!preset:-} ]] || to_install+=("$major")
+    done
+    if [[ ${#to_install[@]} -gt 0 ]]; then
+        pg_versions_install "${to_install[@]}" || { test_versions_stop; return 1; }
+    fi
     _pg_temp_os_user || { test_versions_stop; return 1; }
     for major in "${majors[@]}"; do
         _test_versions_start_one "$major" || { test_versions_stop; return 1; }
