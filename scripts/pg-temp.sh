@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 #
-# pg-temp.sh — a throwaway PostgreSQL 15 server for planlint's fixture capture, CI and live
-# tests. Source it, do not execute it:
+# pg-temp.sh — a throwaway PostgreSQL server (15, or another version's with
+# PLANLINT_PG_SERVER_BIN) for planlint's fixture capture, CI and live tests. Source it, do not
+# execute it:
 #
 #     source scripts/pg-temp.sh
 #     trap pg_temp_stop EXIT
