@@ -227,11 +227,9 @@ fn verify_replans_the_rewrite_and_says_once_that_hypopg_is_missing() {
         let finding = finding_of(&report, "unpruned-partitions").expect("the scan is unpruned");
         assert_eq!(finding["cause_kind"], "function-on-key", "{major}");
         let verified = &finding["verified"];
-        // KNOWN BUG on 12: the rewrite's plan is one partition named by itself, which only the
-        // statement tells from a query of that partition, and src/live/verify.rs reads it
-        // without the statement (partition_scans, not partition_scans_of_statement), so it
-        // counts 0 partitions instead of 1. Once it passes the rewrite's tables, 1 everywhere.
-        let after = if major == 12 { 0 } else { 1 };
+        // On 12 the rewrite's plan is one partition named by itself, which only the rewrite's
+        // statement tells from a query of that partition: verify reads it with its tables.
+        let after = 1;
         assert_eq!(
             (
                 &verified["method"],
