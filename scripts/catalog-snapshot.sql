@@ -58,7 +58,9 @@
 --   ]
 -- }
 --
--- The document is printed by a single SELECT; with -At psql prints it as is.
+-- The document is printed by a single SELECT; with -At psql prints it as is. Its many small
+-- joins can cost enough for the server to JIT-compile them, which takes longer than the query:
+-- planlint runs it with jit off (PGOPTIONS='-c jit=off' does the same for psql).
 --
 -- Locks: only the expression texts need functions that lock the relation they read (index
 -- definitions, index expressions and predicates, expression partition keys: pg_get_indexdef,

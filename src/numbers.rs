@@ -2,8 +2,12 @@
 
 /// A count with thousands separators, rounded to a whole number.
 pub(crate) fn count(value: f64) -> String {
-    let rounded = value.round().max(0.0) as u64;
-    let digits = rounded.to_string();
+    thousands(value.round().max(0.0) as u64)
+}
+
+/// `1234567` -> `1,234,567`.
+pub(crate) fn thousands(value: u64) -> String {
+    let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
         if index > 0 && (digits.len() - index) % 3 == 0 {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::numbers::percent;
+use crate::numbers::{percent, thousands};
 
 /// A plan's cost in production, as far as its source knows it. Every field is optional: a
 /// pasted plan has none, pg_stat_statements gives calls and times, a log gives durations and the
@@ -50,7 +50,7 @@ impl Workload {
         if let Some(calls) = self.calls {
             parts.push(format!(
                 "{} {}",
-                group_thousands(calls),
+                thousands(calls),
                 if calls == 1 { "call" } else { "calls" }
             ));
         }
@@ -73,19 +73,6 @@ impl Workload {
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }
-}
-
-/// `1234567` -> `1,234,567`.
-fn group_thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// A duration for people: `850 µs`, `12.5 ms`, `3.2 s`, `4.1 min`, `2.3 h`.

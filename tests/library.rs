@@ -224,8 +224,22 @@ fn an_append_emptied_at_startup_gets_its_roll_up_from_the_statement() {
 #[test]
 fn findings_carry_the_time_their_node_took_or_the_statements_measured_time() {
     use planlint::impact::{assign, ImpactBasis};
-    use planlint::rules::Config;
     use planlint::workload::Workload;
+
+    /// The captured plan `name` analysed without a catalog, with `workload`.
+    fn analyzed(name: &str, workload: Option<Workload>) -> planlint::AnalyzedPlan {
+        let explain = load(name);
+        let analysis = planlint::analyze(&explain, None, &planlint::rules::Config::default());
+        planlint::AnalyzedPlan {
+            source: name.to_owned(),
+            location: None,
+            statement: None,
+            plan_number: 1,
+            explain,
+            analysis,
+            workload,
+        }
+    }
 
     let name = "orders_by_customer_all_partitions.analyze.json";
     let raw: serde_json::Value =
@@ -234,17 +248,7 @@ fn findings_carry_the_time_their_node_took_or_the_statements_measured_time() {
     let gather = &raw[0]["Plan"];
     let append = &gather["Plans"][0];
     assert_eq!(append["Node Type"], "Append");
-    let explain = load(name);
-    let analysis = planlint::analyze(&explain, None, &Config::default());
-    let mut plan = planlint::AnalyzedPlan {
-        source: name.to_owned(),
-        location: None,
-        statement: None,
-        plan_number: 1,
-        explain,
-        analysis,
-        workload: None,
-    };
+    let mut plan = analyzed(name, None);
     assign(&mut plan);
     let on_append: Vec<_> = plan
         .analysis
@@ -269,21 +273,12 @@ fn findings_carry_the_time_their_node_took_or_the_statements_measured_time() {
     }
 
     // A plain plan with the statement's measured time: the finding accounts for at most that.
-    let explain = load("orders_by_customer_all_partitions.json");
-    let analysis = planlint::analyze(&explain, None, &Config::default());
-    let mut plan = planlint::AnalyzedPlan {
-        source: name.to_owned(),
-        location: None,
-        statement: None,
-        plan_number: 1,
-        explain,
-        analysis,
-        workload: Some(Workload {
-            total_time_ms: Some(1234.5),
-            share: Some(0.75),
-            ..Workload::default()
-        }),
+    let workload = Workload {
+        total_time_ms: Some(1234.5),
+        share: Some(0.75),
+        ..Workload::default()
     };
+    let mut plan = analyzed("orders_by_customer_all_partitions.json", Some(workload));
     assign(&mut plan);
     let impact = plan.analysis.findings[0].impact.unwrap();
     assert_eq!(

@@ -152,29 +152,25 @@ impl Session {
             ExplainMode::Analyze => "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON",
         };
         let read_only = mode == ExplainMode::Plan || !self.options.allow_writes;
-        let set_timeouts = self.set_timeouts();
+        let begin = self.begin(read_only);
         let statement = statement.clone();
         let values = values.to_vec();
         // The plan that finds the functions, then the EXPLAIN ANALYZE.
         let statements = if guarded { 2 } else { 1 };
         let outcome = self.round_trip(statements, move |client| {
-            let mut transaction = client.build_transaction().read_only(read_only).start()?;
-            transaction.batch_execute(&set_timeouts)?;
-            let result = with_target(&mut transaction, &statement, &values, plan, |tx, target| {
-                if guarded {
-                    let effects = inspect(tx, &statement.text, target)?;
-                    if !effects.is_empty() {
-                        return Ok(Err(effects));
+            rolled_back(client, &begin, |client| {
+                with_target(client, &statement, &values, plan, |tx, target| {
+                    if guarded {
+                        let effects = inspect(tx, &statement.text, target)?;
+                        if !effects.is_empty() {
+                            return Ok(Err(effects));
+                        }
                     }
-                }
-                // The extended protocol takes exactly one statement: a second one is refused
-                // by the server even if the check before ever let it through.
-                query_plan(tx, &format!("EXPLAIN ({options}) {target}")).map(Ok)
-            });
-            let rollback = transaction.rollback();
-            let outcome = result?;
-            rollback?;
-            Ok(outcome)
+                    // The extended protocol takes exactly one statement: a second one is refused
+                    // by the server even if the check before ever let it through.
+                    query_plan(tx, &format!("EXPLAIN ({options}) {target}")).map(Ok)
+                })
+            })
         })?;
         outcome.map_err(|effects| {
             let listed: Vec<String> = effects.iter().map(ToString::to_string).collect();
@@ -195,19 +191,12 @@ impl Session {
         values: &[String],
         plan: PlanChoice,
     ) -> Result<Vec<SideEffect>, LiveError> {
-        let set_timeouts = self.set_timeouts();
         let statement = statement.clone();
         let values = values.to_vec();
-        self.round_trip(1, move |client| {
-            let mut transaction = client.build_transaction().read_only(true).start()?;
-            transaction.batch_execute(&set_timeouts)?;
-            let result = with_target(&mut transaction, &statement, &values, plan, |tx, target| {
+        self.read_only(1, move |client| {
+            with_target(client, &statement, &values, plan, |tx, target| {
                 inspect(tx, &statement.text, target)
-            });
-            let rollback = transaction.rollback();
-            let effects = result?;
-            rollback?;
-            Ok(effects)
+            })
         })
     }
 
@@ -220,13 +209,10 @@ impl Session {
         statement: &CheckedStatement,
         index_sql: &str,
     ) -> Result<Option<(String, String)>, LiveError> {
-        let set_timeouts = self.set_timeouts();
         let explain = format!("EXPLAIN (FORMAT JSON) {}", statement.text);
         let index_sql = index_sql.to_owned();
         // Two EXPLAINs, each of which may take up to statement_timeout.
-        self.round_trip(2, move |client| {
-            let mut transaction = client.build_transaction().read_only(true).start()?;
-            transaction.batch_execute(&set_timeouts)?;
+        self.read_only(2, move |transaction| {
             let installed = !transaction
                 .query_typed(
                     "/* planlint */ SELECT 1 FROM pg_extension WHERE extname = 'hypopg'",
@@ -234,17 +220,15 @@ impl Session {
                 )?
                 .is_empty();
             if !installed {
-                transaction.rollback()?;
                 return Ok(None);
             }
-            let before = query_plan(&mut transaction, &explain)?;
+            let before = query_plan(transaction, &explain)?;
             transaction.query_typed(
                 "/* planlint */ SELECT hypopg_create_index($1)",
                 &[(&index_sql, Type::TEXT)],
             )?;
-            let after = query_plan(&mut transaction, &explain);
+            let after = query_plan(transaction, &explain);
             transaction.query_typed("/* planlint */ SELECT hypopg_reset()", &[])?;
-            transaction.rollback()?;
             Ok(Some((before, after?)))
         })
     }
@@ -280,22 +264,22 @@ impl Session {
     pub(super) fn read_only<T, F>(&mut self, statements: u32, work: F) -> Result<T, LiveError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut postgres::Transaction<'_>) -> Result<T, postgres::Error> + Send + 'static,
+        F: FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
     {
-        let set_timeouts = self.set_timeouts();
-        self.round_trip(statements, move |client| {
-            let mut transaction = client.build_transaction().read_only(true).start()?;
-            transaction.batch_execute(&set_timeouts)?;
-            let result = work(&mut transaction);
-            let rollback = transaction.rollback();
-            let result = result?;
-            rollback?;
-            Ok(result)
-        })
+        let begin = self.begin(true);
+        self.round_trip(statements, move |client| rolled_back(client, &begin, work))
     }
 
-    /// The `SET LOCAL` of both timeouts that starts every transaction, after the `options`
-    /// settings the server did not apply at start-up (so the timeouts win over theirs).
+    /// What opens each of planlint's transactions, in one round trip: `START TRANSACTION`
+    /// (READ ONLY unless writes were allowed), the `options` settings the server did not apply
+    /// at start-up, then `SET LOCAL` of both timeouts (so they win over the options').
+    fn begin(&self, read_only: bool) -> String {
+        let access = if read_only { "READ ONLY" } else { "READ WRITE" };
+        format!("START TRANSACTION {access}; {}", self.set_timeouts())
+    }
+
+    /// The `options` settings the server did not apply at start-up, then the `SET LOCAL` of
+    /// both timeouts.
     fn set_timeouts(&self) -> String {
         let mut batch = String::new();
         for (name, value) in &self.settings {
@@ -358,11 +342,23 @@ impl Session {
     }
 }
 
+/// Runs `work` in the transaction `begin` opens (see [`Session::begin`]: one round trip, not
+/// one for `START TRANSACTION` and one for the settings), and always rolls it back: also when
+/// `begin` or `work` fails, so that no connection, a pooler's above all, is left inside it.
+fn rolled_back<T>(
+    client: &mut Client,
+    begin: &str,
+    work: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+) -> Result<T, postgres::Error> {
+    let result = client.batch_execute(begin).and_then(|()| work(client));
+    let rollback = client.batch_execute("ROLLBACK");
+    let result = result?;
+    rollback?;
+    Ok(result)
+}
+
 /// Runs a query that returns one text or json value (EXPLAIN, the snapshot query).
-fn query_plan(
-    transaction: &mut postgres::Transaction<'_>,
-    sql: &str,
-) -> Result<String, postgres::Error> {
+fn query_plan(transaction: &mut Client, sql: &str) -> Result<String, postgres::Error> {
     let rows = transaction.query_typed(sql, &[])?;
     let mut text = String::new();
     for row in rows {
@@ -377,11 +373,11 @@ fn query_plan(
 /// prepared statement is deallocated inside the transaction, also when `work` fails (a savepoint
 /// keeps the transaction usable for that).
 fn with_target<T>(
-    transaction: &mut postgres::Transaction<'_>,
+    transaction: &mut Client,
     statement: &CheckedStatement,
     values: &[String],
     plan: PlanChoice,
-    work: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<T, postgres::Error>,
+    work: impl FnOnce(&mut Client, &str) -> Result<T, postgres::Error>,
 ) -> Result<T, postgres::Error> {
     if statement.parameters == 0 {
         return work(transaction, &statement.text);
@@ -415,7 +411,7 @@ fn with_target<T>(
 /// called in the text and in the `EXPLAIN (VERBOSE)` plan, where views are expanded, resolved
 /// in the catalog through the session's search path. Plans, and runs nothing.
 fn inspect(
-    transaction: &mut postgres::Transaction<'_>,
+    transaction: &mut Client,
     text: &str,
     target: &str,
 ) -> Result<Vec<SideEffect>, postgres::Error> {
