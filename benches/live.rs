@@ -6,8 +6,8 @@
 //! - bare: one connection, `EXPLAIN (FORMAT JSON)` of each statement, one round trip each. The
 //!   floor: no tool that explains on the server can do less.
 //! - wrapped: one connection and exactly what planlint sends for each statement (a READ ONLY
-//!   transaction, `SET LOCAL` timeouts, `EXPLAIN (SETTINGS, FORMAT JSON)`, `ROLLBACK`), without
-//!   the analysis: the price of its safety, on its own.
+//!   transaction opened with its `SET LOCAL` timeouts in one round trip, `EXPLAIN (SETTINGS,
+//!   FORMAT JSON)`, `ROLLBACK`), without the analysis: the price of its safety, on its own.
 //! - planlint: the `planlint check --format json` process over a file of the statements: start,
 //!   connect, read the catalog once, explain, analyse, report. Run over the first statement
 //!   alone too, which splits its time into a cost per run and a cost per statement.
@@ -86,15 +86,17 @@ fn wrapped(url: &str, statements: &[String]) -> usize {
     statements
         .iter()
         .map(|statement| {
-            let mut transaction = client.build_transaction().read_only(true).start().unwrap();
-            transaction
-                .batch_execute("SET LOCAL statement_timeout = 30000; SET LOCAL lock_timeout = 5000")
+            client
+                .batch_execute(
+                    "START TRANSACTION READ ONLY; \
+                     SET LOCAL statement_timeout = 30000; SET LOCAL lock_timeout = 5000",
+                )
                 .unwrap();
             let sql = format!("EXPLAIN (SETTINGS, FORMAT JSON) {statement}");
-            let length = transaction.query_typed(&sql, &[]).unwrap()[0]
+            let length = client.query_typed(&sql, &[]).unwrap()[0]
                 .get::<_, Length>(0)
                 .0;
-            transaction.rollback().unwrap();
+            client.batch_execute("ROLLBACK").unwrap();
             length
         })
         .sum()

@@ -19,6 +19,7 @@ mod session;
 pub mod side_effects;
 mod tls;
 mod verify;
+mod worker;
 
 pub use catalog_read::{CatalogRead, LockedRelation};
 pub use conninfo::{

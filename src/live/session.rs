@@ -4,7 +4,6 @@
 //! so planlint waits for each answer against a deadline of its own too.
 
 use std::path::Path;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use postgres::types::{FromSql, Type};
@@ -15,6 +14,7 @@ use super::connect::{connect, Connected};
 use super::conninfo::ConnParams;
 use super::error::LiveError;
 use super::side_effects::{names_to_resolve, side_effects, Callable, SideEffect, RESOLVE_SQL};
+use super::worker::{NoAnswer, Worker};
 use crate::sql::{Calls, CheckedStatement, TableName};
 
 /// Time allowed past `statement_timeout` for the answer to a round trip: for the statements
@@ -57,9 +57,8 @@ pub enum PlanChoice {
 
 /// A connected session.
 pub struct Session {
-    /// `None` once the server stopped answering: the client is left to the worker thread that
-    /// still waits on it.
-    client: Option<Client>,
+    /// The thread that owns the connection.
+    worker: Worker,
     options: SessionOptions,
     target: String,
     notes: Vec<String>,
@@ -95,7 +94,7 @@ impl Session {
             settings,
         } = connect(params, home)?;
         Ok(Self {
-            client: Some(client),
+            worker: Worker::start(client),
             options,
             target,
             notes,
@@ -118,7 +117,7 @@ impl Session {
     /// server stopped answering and planlint gave up on it): nothing more can be sent through
     /// this session.
     pub fn is_closed(&self) -> bool {
-        self.client.as_ref().is_none_or(Client::is_closed)
+        self.worker.is_closed()
     }
 
     /// Runs EXPLAIN (FORMAT JSON) on one checked statement and returns the plan text.
@@ -297,47 +296,26 @@ impl Session {
         batch
     }
 
-    /// Runs `work` on the client in a worker thread and waits for its answer at most
-    /// `statements` times `statement_timeout` (the statements of `work` that may each run that
-    /// long) plus [`ANSWER_GRACE`]; without a deadline when the timeout is 0, which means none,
-    /// as in PostgreSQL. Past the deadline the client is given up to the worker, still blocked
-    /// on it, and the session is closed.
+    /// Runs `work` on the connection's thread and waits for its answer at most `statements`
+    /// times `statement_timeout` (the statements of `work` that may each run that long) plus
+    /// [`ANSWER_GRACE`]; without a deadline when the timeout is 0, which means none, as in
+    /// PostgreSQL. Past the deadline the connection is given up to its thread, still blocked on
+    /// it, and the session is closed.
     fn round_trip<T, F>(&mut self, statements: u32, work: F) -> Result<T, LiveError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
     {
-        let mut client = self
-            .client
-            .take()
-            .ok_or_else(|| LiveError::given_up(&self.target))?;
-        let (sender, receiver) = mpsc::channel();
-        let worker = std::thread::spawn(move || {
-            let result = work(&mut client);
-            let _ = sender.send((client, result));
-        });
         let limit = self.options.statement_timeout.saturating_mul(statements);
-        let answer = if limit.is_zero() {
-            receiver.recv().map_err(RecvTimeoutError::from)
-        } else {
-            receiver.recv_timeout(limit.saturating_add(ANSWER_GRACE))
-        };
-        match answer {
-            Ok((client, result)) => {
-                self.client = Some(client);
-                result.map_err(|error| LiveError::from_postgres(&self.target, &error))
-            }
-            Err(RecvTimeoutError::Timeout) => Err(LiveError::stopped_answering(
+        let deadline = (!limit.is_zero()).then(|| limit.saturating_add(ANSWER_GRACE));
+        match self.worker.run(deadline, work) {
+            Ok(result) => result.map_err(|error| LiveError::from_postgres(&self.target, &error)),
+            Err(NoAnswer::TimedOut) => Err(LiveError::stopped_answering(
                 &self.target,
                 limit,
                 ANSWER_GRACE,
             )),
-            // The worker panicked: the panic goes on here, as if the work had run on this thread.
-            Err(RecvTimeoutError::Disconnected) => std::panic::resume_unwind(
-                worker
-                    .join()
-                    .expect_err("the worker sends its answer unless it panics"),
-            ),
+            Err(NoAnswer::GivenUp) => Err(LiveError::given_up(&self.target)),
         }
     }
 }
