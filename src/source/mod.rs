@@ -8,6 +8,7 @@
 //! text as the user gave it.
 
 mod error;
+pub mod log;
 mod read;
 mod text;
 mod unwrap;
