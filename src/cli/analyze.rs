@@ -6,10 +6,12 @@ use super::args::AnalyzeArgs;
 use std::path::PathBuf;
 
 use super::files::expand;
+use super::logs::analyze_log;
 use super::output::{finish, record_failure, settings, Settings};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
+use planlint::source::log::read_log_file;
 use planlint::source::{load, read_input, InputErrorKind};
 use planlint::sql::split_statements;
 use planlint::{analyze, analyze_query, AnalyzedPlan, SourceLocation};
@@ -63,6 +65,23 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
     for file in &files {
+        // A server log is streamed, whatever its size: --max-input-size is for plan files.
+        match read_log_file(file) {
+            Ok(Some(log)) => {
+                analyze_log(log, catalog.as_ref(), config, &mut plans);
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                record_failure(
+                    &mut failures,
+                    error.name(),
+                    kind_name(error.kind()),
+                    error.to_string(),
+                );
+                continue;
+            }
+        }
         match load(file, args.max_input_size) {
             Ok(loaded) => {
                 for warning in &loaded.warnings {

@@ -1,6 +1,7 @@
 //! Renders analysed plans for people (text), programs (JSON), code scanning (SARIF) and
 //! GitHub Actions annotations (workflow commands).
 
+mod accounted;
 mod fingerprints;
 mod fix_script;
 mod github;
@@ -14,6 +15,7 @@ mod tree;
 use crate::rules::Severity;
 use crate::AnalyzedPlan;
 
+pub use accounted::AccountedTime;
 pub use fix_script::render_fix_script;
 pub use github::render_github;
 pub use gitlab::render_gitlab;
@@ -34,7 +36,7 @@ pub struct InputFailure {
 }
 
 /// Counts for the closing summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Summary {
     /// Plans analysed.
     pub plans: usize,
@@ -55,6 +57,9 @@ pub struct Summary {
     pub files: usize,
     /// How long the run took, when the caller measured it.
     pub elapsed: Option<std::time::Duration>,
+    /// The time the sources measured (a server log, pg_stat_statements) and the part of it
+    /// the plans with findings account for; `None` when no plan carries a measured time.
+    pub time: Option<AccountedTime>,
 }
 
 impl Summary {
@@ -74,6 +79,7 @@ impl Summary {
             refused: failures.iter().filter(|f| f.kind == "refused").count(),
             timed_out: failures.iter().filter(|f| f.kind == "timeout").count(),
             files: files.len(),
+            time: AccountedTime::of(plans),
             ..Self::default()
         };
         for finding in plans.iter().flat_map(|plan| &plan.analysis.findings) {

@@ -15,6 +15,9 @@ use crate::AnalyzedPlan;
 /// leaves the parent index invalid.
 const MAX_FIX_LINES: usize = 24;
 
+/// How much of a source's statement the text report shows under the plan's title.
+const MAX_STATEMENT_CHARS: usize = 160;
+
 /// Renders the analysed plans for a terminal, closing with the summary line (failed inputs are
 /// counted there; their errors go to stderr). `fix_file` is where `--fix-sql` writes the fixes.
 pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&str>) -> String {
@@ -29,6 +32,9 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&
         out.push_str(&format!("{}\n", title.bold().underline()));
         if let Some(summary) = plan.workload.as_ref().and_then(Workload::summary) {
             out.push_str(&format!("  {}\n", summary.dimmed()));
+        }
+        if let Some(query) = plan.workload.as_ref().and_then(|w| w.query.as_deref()) {
+            out.push_str(&format!("  {}\n", statement_line(query).dimmed()));
         }
         for line in render_tree(
             &plan.explain.graph,
@@ -56,6 +62,17 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&
     }
     out.push_str(&summary_line(summary));
     out
+}
+
+/// The statement on one line for the report: white space runs made one space, cut after
+/// [`MAX_STATEMENT_CHARS`] characters.
+fn statement_line(query: &str) -> String {
+    let mut line = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((at, _)) = line.char_indices().nth(MAX_STATEMENT_CHARS) {
+        line.truncate(at);
+        line.push_str(" …");
+    }
+    line
 }
 
 fn render_finding(out: &mut String, finding: &Finding, fix_file: Option<&str>) {
@@ -153,6 +170,9 @@ pub(super) fn summary_line(summary: &Summary) -> String {
         summary.infos
     );
     text.push_str(&failures_phrase(summary));
+    if let Some(time) = &summary.time {
+        text.push_str(&format!("; {}", time.phrase()));
+    }
     if let Some(elapsed) = summary.elapsed {
         text.push_str(&format!(", in {:.2} s", elapsed.as_secs_f64()));
     }
