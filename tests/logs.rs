@@ -250,3 +250,18 @@ fn a_server_log_without_entries_says_what_to_set() {
             "a server log without any auto_explain entry",
         ));
 }
+
+#[test]
+fn a_log_on_stdin_is_read_as_a_log() {
+    let text = fs::read(path("json-jsonlog.json")).unwrap();
+    let output = planlint()
+        .args(["analyze", "--format", "json", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["results"][0]["source"], "<stdin>");
+    assert_eq!(report["results"][0]["query"], UNPRUNED);
+    assert_eq!(report["results"].as_array().unwrap().len(), 5);
+}

@@ -11,8 +11,7 @@ use super::output::{finish, record_failure, settings, Settings};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
-use planlint::source::log::read_log_file;
-use planlint::source::{load, read_input, InputErrorKind};
+use planlint::source::{read_input, read_source, InputErrorKind, Source};
 use planlint::sql::split_statements;
 use planlint::{analyze, analyze_query, AnalyzedPlan, SourceLocation};
 
@@ -65,25 +64,9 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
     for file in &files {
-        // A server log is streamed, whatever its size: --max-input-size is for plan files.
-        match read_log_file(file) {
-            Ok(Some(log)) => {
-                analyze_log(log, catalog.as_ref(), config, &mut plans);
-                continue;
-            }
-            Ok(None) => {}
-            Err(error) => {
-                record_failure(
-                    &mut failures,
-                    error.name(),
-                    kind_name(error.kind()),
-                    error.to_string(),
-                );
-                continue;
-            }
-        }
-        match load(file, args.max_input_size) {
-            Ok(loaded) => {
+        match read_source(file, args.max_input_size) {
+            Ok(Source::Log(log)) => analyze_log(log, catalog.as_ref(), config, &mut plans),
+            Ok(Source::Plans(loaded)) => {
                 for warning in &loaded.warnings {
                     eprintln!("planlint: warning: {warning}");
                 }

@@ -30,6 +30,15 @@ use crate::workload::Workload;
 /// How much of a file is looked at to tell a server log from a plan.
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// The part of `text` looked at to tell a server log from a plan: its first [`SNIFF_BYTES`].
+pub(crate) fn head(text: &str) -> &str {
+    let mut end = text.len().min(SNIFF_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// One plan of a log: the first entry of its group, parsed, with what the group measured.
 #[derive(Debug)]
 pub struct LoggedPlan {
