@@ -14,13 +14,13 @@ mod group;
 mod records;
 
 pub use detect::{detect_log, LogDestination};
-pub use group::GroupKey;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 use self::entry::{read_entry, Entry};
+use self::group::{GroupKey, Keys};
 use self::records::{RecordError, Records};
 use super::error::{InputError, InputErrorKind};
 use super::InputWarning;
@@ -165,6 +165,7 @@ pub fn read_log(
 ) -> Result<LogRead, InputError> {
     let mut records = Records::new(reader, destination);
     let mut groups: Vec<(Explain, Tally)> = Vec::new();
+    let mut keys = Keys::default();
     let mut group_index: HashMap<GroupKey, usize> = HashMap::new();
     let mut planned_statements: HashSet<GroupKey> = HashSet::new();
     let mut statements: HashMap<GroupKey, Unplanned> = HashMap::new();
@@ -198,21 +199,21 @@ pub fn read_log(
             Entry::Plan { duration_ms, body } => {
                 plan_entries += 1;
                 plan_ms += duration_ms;
-                let key = GroupKey::of(body);
+                let key = keys.of(body);
                 if let Some(&index) = group_index.get(&key) {
                     groups[index].1.add(duration_ms);
                     continue;
                 }
                 let explain = parse_entry(name, body, record.line, destination, &mut warnings)?;
                 if let Some(query) = &explain.query_text {
-                    planned_statements.insert(GroupKey::of(query));
+                    planned_statements.insert(keys.of(query));
                 }
                 group_index.insert(key, groups.len());
                 groups.push((explain, Tally::first(record.line, duration_ms)));
             }
             Entry::Statement { duration_ms, text } => {
                 statements
-                    .entry(GroupKey::of(text))
+                    .entry(keys.of(text))
                     .and_modify(|unplanned| unplanned.tally.add(duration_ms))
                     .or_insert_with(|| Unplanned {
                         text: text.to_owned(),

@@ -3,6 +3,7 @@
 //! jsonlog's one object per line. Only records of severity `LOG` whose message starts with
 //! `duration: ` are kept whole; the others are read past without being copied.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use serde::Deserialize;
@@ -102,7 +103,7 @@ impl<R: BufRead> Records<R> {
                 return Ok(self.open.take());
             }
             self.pending = false;
-            let text = String::from_utf8_lossy(&self.buffer);
+            let text = text(&self.buffer);
             if let Some(rest) = text.strip_prefix('\t') {
                 // A continuation line: part of the open record, or of one read past.
                 if let Some(open) = &mut self.open {
@@ -139,7 +140,7 @@ impl<R: BufRead> Records<R> {
             }
             let first_line = self.line;
             record.clear();
-            record.push_str(&String::from_utf8_lossy(&self.buffer));
+            record.push_str(&text(&self.buffer));
             // A record goes on while a quoted field is open: an odd count of quotes so far.
             let mut open_quote = odd_quotes(&self.buffer);
             while open_quote {
@@ -150,7 +151,7 @@ impl<R: BufRead> Records<R> {
                     ));
                 }
                 record.push('\n');
-                record.push_str(&String::from_utf8_lossy(&self.buffer));
+                record.push_str(&text(&self.buffer));
                 open_quote ^= odd_quotes(&self.buffer);
             }
             if record.is_empty() {
@@ -190,7 +191,7 @@ impl<R: BufRead> Records<R> {
             if !self.read_line()? {
                 return Ok(None);
             }
-            let text = String::from_utf8_lossy(&self.buffer);
+            let text = text(&self.buffer);
             let text = text.trim();
             if text.is_empty() {
                 continue;
@@ -215,6 +216,15 @@ impl<R: BufRead> Records<R> {
                 }));
             }
         }
+    }
+}
+
+/// A line as text: borrowed when it is UTF-8 (the fast check), with U+FFFD for the bytes
+/// that are not otherwise.
+fn text(line: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(line) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(line),
     }
 }
 
