@@ -6,6 +6,11 @@
 # from here.
 #
 #   scripts/capture-fixtures.sh            # as root or as a normal user; ~15 s
+#   scripts/capture-fixtures.sh BIN        # another major version: BIN is its server's bin
+#                                          # folder (initdb, postgres; e.g. one that
+#                                          # scripts/pg-versions.sh installs); see "Other
+#                                          # versions" below. scripts/capture-versions.sh
+#                                          # captures every version in one go.
 #   PLANLINT_CAPTURE_OUT=DIR scripts/capture-fixtures.sh
 #                                          # write DIR/tests/fixtures/... and DIR/examples/...
 #                                          # instead of the repository's (e.g. a temp dir in CI,
@@ -52,6 +57,19 @@
 #   PREPARE ...;                         run in the same session before the EXPLAIN
 #   SELECT ...;                          the last statement is the one EXPLAINed
 #
+#   -- expect(V): SQL-BOOLEAN            the same, on some server versions only: V is a major
+#   -- expect-analyze(V): SQL-BOOLEAN    version (12), a range (12-13) or a lower bound (17+); for
+#   -- explain(V), explain-analyze(V):   where a version legitimately plans (or explains)
+#                                        differently; a later line of the same kind wins
+#
+# Other versions (BIN given, a server other than 15): the same queries on the same schema, into
+# tests/fixtures/plans/<major>/ (NAME.sql, NAME.json, NAME.txt, NAME.analyze.json,
+# NAME.analyze.txt, and catalog.json, the snapshot of its postgres database), replacing that
+# folder only. Not captured there: YAML and XML (format parity is the readers' business, tested
+# on 15), the paste variants, examples/, and the events database (its 4,000-partition plans are
+# megabytes a version). PostgreSQL 15's captures stay the flat files of tests/fixtures/plans,
+# which a capture of 15 rewrites without touching the version folders.
+#
 # Re-running regenerates the same set of files; plain plans are byte-identical from run to run
 # (statistics come from full-table ANALYZE samples), analyze plans differ in timings only.
 
@@ -64,6 +82,16 @@ max_bytes=$((200 * 1024))                  # every generated file, except:
 max_bytes_events=$((8 * 1024 * 1024))      #   tests/fixtures/plans/events_* (4,000-partition plans)
 max_bytes_catalog_events=$((2 * 1024 * 1024))   # tests/fixtures/catalog-events.json
 start_time=$SECONDS
+
+# A server bin folder as argument: that version's server (pg-temp.sh's PLANLINT_PG_SERVER_BIN).
+if [[ $# -gt 1 ]]; then
+    echo "capture-fixtures: usage: scripts/capture-fixtures.sh [SERVER-BIN-FOLDER]" >&2
+    exit 2
+fi
+if [[ $# -eq 1 ]]; then
+    [[ -x $1/postgres ]] || { echo "capture-fixtures: error: $1 has no postgres" >&2; exit 1; }
+    export PLANLINT_PG_SERVER_BIN=$1
+fi
 
 # Output root: the repository, or $PLANLINT_CAPTURE_OUT (made absolute now; created at install).
 out_root=${PLANLINT_CAPTURE_OUT:-$root}
@@ -105,13 +133,20 @@ shopt -u nullglob
 
 pg_temp_start
 psql=("$PLANLINT_PG_BIN/psql" -X -v ON_ERROR_STOP=1)
+# The server's major version; any but 15 is captured into its own folder (see above).
+major=$PLANLINT_PG_MAJOR
+version_dir=""
+[[ $major == 15 ]] || version_dir=plans/$major
+log "PostgreSQL $major: writing ${version_dir:-the fixtures}"
 
 # The events database loads in the background (one transaction for its 4,000 partitions, then
 # VACUUM ANALYZE); wait_for_events waits for it before the first events capture.
-log "loading scripts/fixtures-schema-events.sql into database events (in the background)"
-"${psql[@]}" -q -c 'CREATE DATABASE events'
-"${psql[@]}" -q -d events -f "$here/fixtures-schema-events.sql" >"$stage/events-load.log" 2>&1 &
-events_load_pid=$!
+if [[ -z $version_dir ]]; then
+    log "loading scripts/fixtures-schema-events.sql into database events (in the background)"
+    "${psql[@]}" -q -c 'CREATE DATABASE events'
+    "${psql[@]}" -q -d events -f "$here/fixtures-schema-events.sql" >"$stage/events-load.log" 2>&1 &
+    events_load_pid=$!
+fi
 wait_for_events() {
     [[ -n $events_load_pid ]] || return 0
     log "waiting for the events database"
@@ -128,22 +163,43 @@ log "loading scripts/fixtures-schema.sql"
 
 mkdir -p "$stage/plans" "$stage/paste" "$stage/examples"
 
+# for_version CONDITION — 0 if the server's major version ($major) matches CONDITION (N, N-M or
+# N+), 1 if not, 2 if CONDITION is malformed.
+for_version() {
+    if [[ $1 =~ ^([0-9]+)$ ]]; then
+        [[ $major -eq ${BASH_REMATCH[1]} ]]
+    elif [[ $1 =~ ^([0-9]+)-([0-9]+)$ ]]; then
+        [[ $major -ge ${BASH_REMATCH[1]} && $major -le ${BASH_REMATCH[2]} ]]
+    elif [[ $1 =~ ^([0-9]+)\+$ ]]; then
+        [[ $major -ge ${BASH_REMATCH[1]} ]]
+    else
+        return 2
+    fi
+}
+
 # parse_query_file FILE — sets: q_desc (description lines), q_setup (array of statements),
 # q_stmt (the statement to EXPLAIN, without ';'), q_db, q_opts, q_aopts, q_expect,
 # q_expect_analyze.
 parse_query_file() {
-    local file=$1 line trimmed cur="" re_dir='^--[[:space:]]*(database|explain|explain-analyze|expect|expect-analyze):[[:space:]]*(.*)$'
+    local file=$1 line trimmed cur="" kind versions value
+    local re_dir='^--[[:space:]]*(database|explain|explain-analyze|expect|expect-analyze)(\(([^)]*)\))?:[[:space:]]*(.*)$'
     local -a stmts=()
     q_desc=() q_setup=() q_stmt="" q_db=postgres q_opts="FORMAT JSON" q_aopts="ANALYZE, BUFFERS, FORMAT JSON"
     q_expect=() q_expect_analyze=()
     while IFS= read -r line || [[ -n $line ]]; do
         if [[ -z $cur && $line =~ $re_dir ]]; then
-            case ${BASH_REMATCH[1]} in
-                database) q_db=${BASH_REMATCH[2]%"${BASH_REMATCH[2]##*[![:space:]]}"} ;;
-                explain) q_opts=${BASH_REMATCH[2]} ;;
-                explain-analyze) q_aopts=${BASH_REMATCH[2]} ;;
-                expect) q_expect+=("${BASH_REMATCH[2]}") ;;
-                expect-analyze) q_expect_analyze+=("${BASH_REMATCH[2]}") ;;
+            kind=${BASH_REMATCH[1]} versions=${BASH_REMATCH[3]} value=${BASH_REMATCH[4]}
+            if [[ -n ${BASH_REMATCH[2]} ]]; then
+                [[ $kind != database ]] || die "$file: database takes no versions: $line"
+                # A malformed condition dies; one not matching this server skips the line.
+                for_version "$versions" || { [[ $? -eq 1 ]] || die "$file: bad version condition: $line"; continue; }
+            fi
+            case $kind in
+                database) q_db=${value%"${value##*[![:space:]]}"} ;;
+                explain) q_opts=$value ;;
+                explain-analyze) q_aopts=$value ;;
+                expect) q_expect+=("$value") ;;
+                expect-analyze) q_expect_analyze+=("$value") ;;
             esac
             continue
         fi
@@ -222,14 +278,17 @@ capture() {
         fi
         printf -- '--   %s.json:         EXPLAIN (%s)\n' "$name" "$q_opts"
         printf -- '--   %s.analyze.json: EXPLAIN (%s)\n' "$name" "$q_aopts"
+        if [[ -n $version_dir ]]; then
+            printf -- '--   on PostgreSQL %s\n' "$("$PLANLINT_PG_BIN/psql" -X -At -c 'SHOW server_version')"
+        fi
         printf -- '--   %s.txt, .analyze.txt (and, but for the events database, .yaml and .xml): the\n' "$name"
         printf -- '--     same, with FORMAT TEXT (YAML, XML), in the same session right after the JSON\n'
         for s in "${q_setup[@]}"; do printf '%s\n' "$s"; done
         printf '%s;\n' "$q_stmt"
     } >"$stage/plans/$name.sql"
-    if [[ $q_db == events ]]; then
+    if [[ $q_db == events || -n $version_dir ]]; then
         # The 4,000-partition plans: text beside JSON (YAML and XML would add megabytes and
-        # test nothing the small plans do not).
+        # test nothing the small plans do not); other versions: text beside JSON too.
         explain "$q_opts" "$stage/plans/$name.json" TEXT "$stage/plans/$name.txt"
     else
         explain "$q_opts" "$stage/plans/$name.json" TEXT "$stage/plans/$name.txt" \
@@ -251,6 +310,8 @@ for f in "${query_files[@]}"; do
     if [[ $q_db == events ]]; then events_files+=("$f"); else main_files+=("$f"); fi
 done
 for f in "${main_files[@]}"; do capture "$f"; done
+
+if [[ -z $version_dir ]]; then
 
 # psql paste variants (tests/fixtures/paste/): plans of the fixture queries as psql prints them in
 # its many layouts, as people copy them from a terminal or a GUI. Every file is written by
@@ -490,6 +551,8 @@ for f in "$p"/*; do
     [[ $f == README.md ]] || grep -qF "| \`$f\` |" "$readme" || die "paste/$f is not in paste/README.md"
 done
 
+fi   # [[ -z $version_dir ]]: the paste variants
+
 log "capturing the catalog snapshot"
 "${psql[@]}" -At -f "$here/catalog-snapshot.sql" >"$stage/catalog.json"
 add_checks "$stage/catalog.json" "catalog.json" \
@@ -497,6 +560,7 @@ add_checks "$stage/catalog.json" "catalog.json" \
     "(SELECT count(*) FROM jsonb_array_elements(plan->'relations') r WHERE r->>'parent' = 'public.orders') = 8" \
     "(SELECT count(*) FROM jsonb_array_elements(plan->'relations') r WHERE r->>'parent' IN ('public.sales_2023', 'public.sales_2024')) = 6"
 
+if [[ -z $version_dir ]]; then
 # examples/: the classic case for the README.
 log "writing examples"
 {
@@ -529,6 +593,8 @@ add_checks "$stage/catalog-events.json" "catalog-events.json" \
     "(SELECT count(*) FROM jsonb_array_elements(plan->'relations') r WHERE r->>'parent' = 'public.events' AND r->>'kind' = 'table') = 4000" \
     "EXISTS (SELECT FROM jsonb_array_elements(plan->'relations') r WHERE r->>'name' = 'events' AND r->'partition_key'->>'definition' = 'HASH (user_id)')"
 
+fi   # [[ -z $version_dir ]]: examples and the events database
+
 log "checking expectations"
 check_out=$("${psql[@]}" -At -q -f "$check_sql")
 fails=$(grep -v '^ok|' <<<"$check_out" || true)
@@ -548,14 +614,28 @@ while IFS= read -r -d '' f; do
     [[ $size -le $limit ]] || die "${f#"$stage"/} is $size bytes (limit $limit)"
     [[ $size -gt 0 ]] || die "${f#"$stage"/} is empty"
 done < <(find "$stage/plans" "$stage/paste" "$stage/examples" "$stage/catalog.json" \
-    "$stage/catalog-events.json" -type f -print0)
+    "$stage/catalog-events.json" -type f -print0 2>/dev/null)
 
 # Install into the output root ($out_root: the repository unless PLANLINT_CAPTURE_OUT is set):
 # replace the generated directories wholesale, so that stale fixtures disappear.
 rm -f "$check_sql"
+if [[ -n $version_dir ]]; then
+    # Another version: its own folder, replaced wholesale; nothing else is touched.
+    cp "$stage/catalog.json" "$stage/plans/catalog.json"
+    mkdir -p "$out_root/tests/fixtures/plans"
+    rm -rf -- "${out_root:?}/tests/fixtures/$version_dir"
+    cp -R "$stage/plans" "$out_root/tests/fixtures/$version_dir"
+    chmod -R u+rwX,go+rX "$out_root/tests/fixtures/$version_dir"
+    log "wrote ${#main_files[@]} fixtures (x2 plans) and a catalog of PostgreSQL $major to" \
+        "$out_root/tests/fixtures/$version_dir in $((SECONDS - start_time)) s"
+    exit 0
+fi
 mkdir -p "$out_root/tests/fixtures" "$out_root/examples"
-rm -rf -- "$out_root/tests/fixtures/plans" "$out_root/tests/fixtures/paste"
-cp -R "$stage/plans" "$out_root/tests/fixtures/plans"
+# The plans folder's own files only: the other versions' folders in it stay.
+mkdir -p "$out_root/tests/fixtures/plans"
+find "$out_root/tests/fixtures/plans" -maxdepth 1 -type f -delete
+rm -rf -- "$out_root/tests/fixtures/paste"
+cp -R "$stage/plans/." "$out_root/tests/fixtures/plans/"
 cp -R "$stage/paste" "$out_root/tests/fixtures/paste"
 cp "$stage/catalog.json" "$stage/catalog-events.json" "$out_root/tests/fixtures/"
 cp "$stage/examples/"* "$out_root/examples/"

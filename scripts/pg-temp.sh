@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 #
-# pg-temp.sh — a throwaway PostgreSQL 15 server for planlint's fixture capture, CI and live
-# tests. Source it, do not execute it:
+# pg-temp.sh — a throwaway PostgreSQL server (15, or another version's with
+# PLANLINT_PG_SERVER_BIN) for planlint's fixture capture, CI and live tests. Source it, do not
+# execute it:
 #
 #     source scripts/pg-temp.sh
 #     trap pg_temp_stop EXIT
@@ -11,7 +12,11 @@
 # pg_temp_start
 #   Finds the PostgreSQL 15 binaries ($PLANLINT_PG_BIN, else /usr/lib/postgresql/15/bin, else a
 #   `pg_config` on PATH that reports 15.x). If none is found and we are root, installs the Debian
-#   package `postgresql-15` with apt-get. With CI=true, failing to get a server is a loud error
+#   package `postgresql-15` with apt-get.
+#   Another major version: PLANLINT_PG_SERVER_BIN=DIR runs the initdb and postgres of DIR instead
+#   (any version from 12 on, e.g. a bin folder scripts/pg-versions.sh installed); its client
+#   programs (psql, pg_isready) come from DIR when it has them, else from PostgreSQL 15 as above
+#   (the embedded builds of scripts/pg-versions.sh ship no client). With CI=true, failing to get a server is a loud error
 #   (returns 1 with a FATAL message on stderr); otherwise it returns 1 with a hint.
 #   The server refuses to run as root: as root, the cluster lives in a fresh temp dir owned by an
 #   unprivileged user (`postgres` if it exists, else a system user `planlint`, created on demand)
@@ -29,7 +34,9 @@
 #     PGHOST=127.0.0.1 PGPORT=<port> PGUSER=<superuser> PGDATABASE=postgres
 #     PLANLINT_PG_PID   pid of the postmaster
 #     PLANLINT_PG_DIR   the temp dir (data dir is $PLANLINT_PG_DIR/data, log in postgres.log)
-#     PLANLINT_PG_BIN   directory of the server binaries (psql, pg_isready, ... live there too)
+#     PLANLINT_PG_BIN   directory of the server binaries (psql, pg_isready, ... live there too);
+#                       with PLANLINT_PG_SERVER_BIN, the directory of the client programs
+#     PLANLINT_PG_MAJOR the server's major version (12, 13, ...)
 #     PLANLINT_PG_SOCKET_DIR  directory of the unix socket (= PLANLINT_PG_DIR)
 #   Extra server settings: PLANLINT_PG_EXTRA_OPTS="-c name=value ..." (word-split; they come
 #   last, so they override the settings above, e.g. "-c max_connections=100").
@@ -64,11 +71,29 @@ _pg_temp_find_bin() {
     return 1
 }
 
+# The major version of the server in a bin dir (12, 13, ...).
+_pg_temp_major() { # BIN
+    local v
+    v=$("$1/postgres" --version 2>/dev/null) || return 1
+    [[ $v =~ \(PostgreSQL\)\ ([0-9]+) ]] || return 1
+    printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# The directory of psql and pg_isready for a server in BIN: BIN itself when it has them, else
+# PostgreSQL 15's (any supported server accepts psql 15 for what these scripts do).
+_pg_temp_client_bin() { # BIN
+    if [[ -x $1/psql && -x $1/pg_isready ]]; then
+        printf '%s\n' "$1"
+    else
+        _pg_temp_find_bin
+    fi
+}
+
 _pg_temp_fail() {
     # A clear message; with CI=true, say loudly that this is fatal.
     if [[ ${CI:-} == true ]]; then
         _pg_temp_log "FATAL (CI=true): $*"
-        _pg_temp_log "FATAL (CI=true): a PostgreSQL 15 server is required in CI; refusing to skip."
+        _pg_temp_log "FATAL (CI=true): a PostgreSQL server is required in CI; refusing to skip."
     else
         _pg_temp_log "error: $*"
     fi
@@ -102,14 +127,46 @@ _pg_temp_as() {
     fi
 }
 
+# Picks the OS user the server runs as: as root, an unprivileged one (`postgres` if it exists,
+# else a system user `planlint`, created on demand), run through runuser (_PG_TEMP_RUNAS); else
+# the current user (_PG_TEMP_RUNAS empty). Sets _PG_TEMP_SUPERUSER, the database superuser
+# initdb makes (the same name).
+_pg_temp_os_user() {
+    _PG_TEMP_RUNAS=
+    if [[ $(id -u) -eq 0 ]]; then
+        if id -u postgres >/dev/null 2>&1; then
+            _PG_TEMP_RUNAS=postgres
+        else
+            if ! id -u planlint >/dev/null 2>&1; then
+                _pg_temp_log "creating system user planlint to run the server"
+                useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin planlint \
+                    || { _pg_temp_fail "could not create system user planlint"; return 1; }
+            fi
+            _PG_TEMP_RUNAS=planlint
+        fi
+        command -v runuser >/dev/null 2>&1 || { _pg_temp_fail "runuser not found"; return 1; }
+        _PG_TEMP_SUPERUSER=$_PG_TEMP_RUNAS
+    else
+        _PG_TEMP_SUPERUSER=$(id -un)
+    fi
+}
+
 pg_temp_start() {
     if [[ -n ${PLANLINT_PG_PID:-} ]] && kill -0 "$PLANLINT_PG_PID" 2>/dev/null; then
         _pg_temp_log "a server is already running (pid $PLANLINT_PG_PID); call pg_temp_stop first"
         return 1
     fi
 
-    local bin
-    if ! bin=$(_pg_temp_find_bin); then
+    local bin client
+    if [[ -n ${PLANLINT_PG_SERVER_BIN:-} ]]; then
+        bin=$PLANLINT_PG_SERVER_BIN
+        [[ -x $bin/initdb && -x $bin/postgres ]] \
+            || { _pg_temp_fail "PLANLINT_PG_SERVER_BIN=$bin holds no initdb and postgres"; return 1; }
+        client=$(_pg_temp_client_bin "$bin") || {
+            _pg_temp_fail "no psql and pg_isready for the server in $bin (install postgresql-client-15)"
+            return 1
+        }
+    elif ! bin=$(_pg_temp_find_bin); then
         if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
             _pg_temp_log "PostgreSQL 15 not found; installing postgresql-15 with apt-get"
             if ! { DEBIAN_FRONTEND=noninteractive apt-get update >&2 \
@@ -127,25 +184,12 @@ pg_temp_start() {
             return 1
         fi
     fi
+    client=${client:-$bin}
+    local major
+    major=$(_pg_temp_major "$bin") || { _pg_temp_fail "$bin/postgres --version failed"; return 1; }
 
-    _PG_TEMP_RUNAS=
-    local superuser
-    if [[ $(id -u) -eq 0 ]]; then
-        if id -u postgres >/dev/null 2>&1; then
-            _PG_TEMP_RUNAS=postgres
-        else
-            if ! id -u planlint >/dev/null 2>&1; then
-                _pg_temp_log "creating system user planlint to run the server"
-                useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin planlint \
-                    || { _pg_temp_fail "could not create system user planlint"; return 1; }
-            fi
-            _PG_TEMP_RUNAS=planlint
-        fi
-        command -v runuser >/dev/null 2>&1 || { _pg_temp_fail "runuser not found"; return 1; }
-        superuser=$_PG_TEMP_RUNAS
-    else
-        superuser=$(id -un)
-    fi
+    _pg_temp_os_user || return 1
+    local superuser=$_PG_TEMP_SUPERUSER
 
     local dir
     dir=$(mktemp -d "${TMPDIR:-/tmp}/planlint-pg.XXXXXX") || { _pg_temp_fail "mktemp failed"; return 1; }
@@ -154,7 +198,8 @@ pg_temp_start() {
     fi
     chmod 700 "$dir"
     # Exported early so that pg_temp_stop cleans up whatever happens below.
-    export PLANLINT_PG_DIR=$dir PLANLINT_PG_BIN=$bin PLANLINT_PG_SOCKET_DIR=$dir
+    export PLANLINT_PG_DIR=$dir PLANLINT_PG_BIN=$client PLANLINT_PG_SOCKET_DIR=$dir \
+        PLANLINT_PG_MAJOR=$major
 
     if ! _pg_temp_initdb "$bin" "$dir" "$superuser"; then
         cat "$dir/initdb.log" >&2 || true
@@ -170,7 +215,7 @@ pg_temp_start() {
         _pg_temp_launch "$bin" "$dir" "$port" -c shared_buffers=128MB \
             -c max_locks_per_transaction=8192 -c max_connections=20 ${PLANLINT_PG_EXTRA_OPTS:-}
         _PG_TEMP_WRAPPER_PID=$_PG_TEMP_LAUNCHED
-        if _pg_temp_wait_ready "$bin" "$port" "$superuser" "$_PG_TEMP_WRAPPER_PID"; then
+        if _pg_temp_wait_ready "$client" "$port" "$superuser" "$_PG_TEMP_WRAPPER_PID"; then
             ready=1; break
         fi
         _pg_temp_log "server did not start on port $port (attempt $attempt); log:"
@@ -226,8 +271,8 @@ _pg_temp_launch() { # BIN DIR PORT [OPTIONS...]
     _PG_TEMP_LAUNCHED=$!
 }
 
-# Waits up to ~30 s for the server on 127.0.0.1:PORT to accept USER; fails at once if the
-# background job WRAPPER_PID (see _pg_temp_launch) has died.
+# Waits up to ~30 s for the server on 127.0.0.1:PORT to accept USER (BIN: where pg_isready is);
+# fails at once if the background job WRAPPER_PID (see _pg_temp_launch) has died.
 _pg_temp_wait_ready() { # BIN PORT USER WRAPPER_PID
     local i
     for (( i = 0; i < 300; i++ )); do
@@ -262,7 +307,7 @@ pg_temp_stop() {
     if [[ -n $dir && -d $dir && $dir == */planlint-pg.* ]]; then
         rm -rf -- "$dir" 2>/dev/null || true
     fi
-    unset PLANLINT_PG_PID PLANLINT_PG_DIR PLANLINT_PG_SOCKET_DIR _PG_TEMP_WRAPPER_PID
+    unset PLANLINT_PG_PID PLANLINT_PG_DIR PLANLINT_PG_SOCKET_DIR PLANLINT_PG_MAJOR _PG_TEMP_WRAPPER_PID
     unset PGHOST PGPORT PGUSER PGDATABASE
     return 0   # (an EXIT trap's status does not replace the script's exit status anyway)
 }

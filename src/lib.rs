@@ -26,6 +26,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod config;
 mod fingerprint;
+pub mod impact;
 mod json_error;
 #[cfg(feature = "live")]
 pub mod live;

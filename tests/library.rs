@@ -220,3 +220,74 @@ fn an_append_emptied_at_startup_gets_its_roll_up_from_the_statement() {
     );
     assert_eq!(analysis.partitions[0].partitions_total, Some(8));
 }
+
+#[test]
+fn findings_carry_the_time_their_node_took_or_the_statements_measured_time() {
+    use planlint::impact::{assign, ImpactBasis};
+    use planlint::rules::Config;
+    use planlint::workload::Workload;
+
+    let name = "orders_by_customer_all_partitions.analyze.json";
+    let raw: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(format!("tests/fixtures/plans/{name}")).unwrap())
+            .unwrap();
+    let gather = &raw[0]["Plan"];
+    let append = &gather["Plans"][0];
+    assert_eq!(append["Node Type"], "Append");
+    let explain = load(name);
+    let analysis = planlint::analyze(&explain, None, &Config::default());
+    let mut plan = planlint::AnalyzedPlan {
+        source: name.to_owned(),
+        location: None,
+        statement: None,
+        plan_number: 1,
+        explain,
+        analysis,
+        workload: None,
+    };
+    assign(&mut plan);
+    let on_append: Vec<_> = plan
+        .analysis
+        .findings
+        .iter()
+        .filter(|finding| finding.node_path.ends_with("Append"))
+        .collect();
+    assert!(!on_append.is_empty());
+    // The Parallel Append ran in 3 processes side by side (3 loops): its time per loop, times
+    // its loops, over those 3 processes, with its partition scans rolled into it.
+    assert_eq!(append["Actual Loops"], 3);
+    let expected = append["Actual Total Time"].as_f64().unwrap();
+    let execution = gather["Actual Total Time"].as_f64().unwrap();
+    for finding in on_append {
+        let impact = finding
+            .impact
+            .expect("an ANALYZE plan tells the node's time");
+        assert_eq!(impact.basis, ImpactBasis::NodeTime);
+        assert!((impact.time_ms - expected).abs() < 1e-9, "{impact:?}");
+        let share = impact.share.unwrap();
+        assert!((share - expected / execution).abs() < 1e-9, "{impact:?}");
+    }
+
+    // A plain plan with the statement's measured time: the finding accounts for at most that.
+    let explain = load("orders_by_customer_all_partitions.json");
+    let analysis = planlint::analyze(&explain, None, &Config::default());
+    let mut plan = planlint::AnalyzedPlan {
+        source: name.to_owned(),
+        location: None,
+        statement: None,
+        plan_number: 1,
+        explain,
+        analysis,
+        workload: Some(Workload {
+            total_time_ms: Some(1234.5),
+            share: Some(0.75),
+            ..Workload::default()
+        }),
+    };
+    assign(&mut plan);
+    let impact = plan.analysis.findings[0].impact.unwrap();
+    assert_eq!(
+        (impact.basis, impact.time_ms, impact.share),
+        (ImpactBasis::StatementTime, 1234.5, Some(0.75))
+    );
+}

@@ -101,10 +101,11 @@ fn every_destination_and_format_finds_the_same_statements_with_their_times() {
             totals.windows(2).all(|pair| pair[0] >= pair[1]),
             "{name}: worst first"
         );
-        let summary = &report["summary"];
+        // The statements with findings take most of the time, not all: pg_sleep has none.
+        let with_findings = report["summary"]["time_with_findings"].as_f64().unwrap();
         assert!(
-            summary["time_with_findings_ms"].as_f64().unwrap()
-                < summary["measured_time_ms"].as_f64().unwrap()
+            with_findings > 0.5 && with_findings < 1.0,
+            "{name}: {with_findings}"
         );
     }
 }
@@ -166,7 +167,7 @@ fn the_text_report_of_a_log_is_a_reviewed_snapshot() {
     let (report, elapsed) = text.trim_end().rsplit_once(", in ").unwrap();
     assert!(elapsed.ends_with(" s"), "{text}");
     assert!(
-        report.contains("plans with findings account for "),
+        report.contains("the statements with findings take "),
         "{report}"
     );
     insta::assert_snapshot!("text_stderr_log", format!("{report}, in [elapsed]\n"));

@@ -1,16 +1,23 @@
 //! Meta-tests that keep the rule set honest: every rule has a complete doc in `rules/`, a case
 //! file in `tests/rules/` with failing and passing captured plans, and behaves as its cases say.
 //!
+//! Every case runs on every server version's capture (tests/common/captures.rs): 15's flat
+//! fixtures and each `tests/fixtures/plans/<major>/`, with that version's catalog; a case with
+//! `versions` runs on those versions only, where another version legitimately plans otherwise.
+//!
 //! `PLANLINT_FIXTURES_DIR` points the cases at another capture (CI re-captures the fixtures
 //! from its own PostgreSQL and runs the cases on them too).
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use planlint::catalog::Catalog;
 use planlint::plan::parse_plans;
 use planlint::rules::{rules, Config, Finding, SECTIONS};
+
+mod common;
+use common::captures::{captures, version_matches, Capture};
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,20 +43,18 @@ struct Case {
     /// Words the finding's cause (its `why`) must hold.
     cause: Option<String>,
     rewrite_sql: Option<String>,
+    /// The server versions the case holds on (`12`, `12-13`, `17+`); every version when absent.
+    versions: Option<String>,
 }
 
-fn fixtures_dir() -> PathBuf {
-    std::env::var_os("PLANLINT_FIXTURES_DIR")
-        .map_or_else(|| PathBuf::from("tests/fixtures"), PathBuf::from)
+fn catalog(capture: &Capture) -> Catalog {
+    let path = capture.catalog.to_string_lossy();
+    let text = fs::read_to_string(&capture.catalog).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Catalog::from_json(&path, &text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn catalog() -> Catalog {
-    let text = fs::read_to_string(fixtures_dir().join("catalog.json")).expect("catalog fixture");
-    Catalog::from_json("catalog.json", &text).expect("catalog fixture parses")
-}
-
-fn findings_of(rule: &str, case: &Case, catalog: &Catalog) -> Vec<Finding> {
-    let path = fixtures_dir().join("plans").join(&case.plan);
+fn findings_of(rule: &str, case: &Case, capture: &Capture, catalog: &Catalog) -> Vec<Finding> {
+    let path = capture.plans.join(&case.plan);
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let explains = parse_plans(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let query = case.query.then(|| {
@@ -57,7 +62,7 @@ fn findings_of(rule: &str, case: &Case, catalog: &Catalog) -> Vec<Finding> {
             .plan
             .trim_end_matches(".json")
             .trim_end_matches(".analyze");
-        let sql_path = fixtures_dir().join("plans").join(format!("{stem}.sql"));
+        let sql_path = capture.plans.join(format!("{stem}.sql"));
         fs::read_to_string(&sql_path).unwrap_or_else(|e| panic!("{}: {e}", sql_path.display()))
     });
     let config = Config::default();
@@ -139,7 +144,24 @@ fn every_doc_belongs_to_a_registered_rule() {
 
 #[test]
 fn every_rule_fires_on_its_failing_cases_and_not_on_its_passing_ones() {
-    let catalog = catalog();
+    let (mut checked, mut failures) = (0, Vec::new());
+    for capture in captures() {
+        let catalog = catalog(&capture);
+        checked += check_cases(&capture, &catalog, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(checked > 500, "{checked} cases checked");
+}
+
+/// Checks every rule's cases that hold on `capture`'s version, adding a message to `failures`
+/// for each that does not hold; returns how many it checked.
+fn check_cases(capture: &Capture, catalog: &Catalog, failures: &mut Vec<String>) -> usize {
+    let on_version = |case: &&Case| {
+        case.versions
+            .as_deref()
+            .is_none_or(|versions| version_matches(versions, capture.major))
+    };
+    let mut checked = 0;
     for rule in rules() {
         let name = &rule.doc.name;
         let path = format!("tests/rules/{name}.toml");
@@ -147,10 +169,17 @@ fn every_rule_fires_on_its_failing_cases_and_not_on_its_passing_ones() {
         let cases: Cases = toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert!(!cases.fail.is_empty(), "{path} has no [[fail]] case");
         assert!(!cases.pass.is_empty(), "{path} has no [[pass]] case");
-        for case in &cases.fail {
-            let found = findings_of(name, case, &catalog);
-            let label = format!("{name} on {} (catalog: {})", case.plan, case.catalog);
-            assert!(!found.is_empty(), "{label}: expected a finding, got none");
+        for case in cases.fail.iter().filter(on_version) {
+            checked += 1;
+            let found = findings_of(name, case, capture, catalog);
+            let label = format!(
+                "{name} on {} of PostgreSQL {} (catalog: {})",
+                case.plan, capture.major, case.catalog
+            );
+            if found.is_empty() {
+                failures.push(format!("{label}: expected a finding, got none"));
+                continue;
+            }
             let matching: Vec<&Finding> = found
                 .iter()
                 .filter(|f| {
@@ -194,21 +223,24 @@ fn every_rule_fires_on_its_failing_cases_and_not_on_its_passing_ones() {
                     })
                 })
                 .collect();
-            assert!(
-                !matching.is_empty(),
-                "{label}: no finding matches the case; found {found:#?}"
-            );
+            if matching.is_empty() {
+                failures.push(format!(
+                    "{label}: no finding matches the case; found {found:#?}"
+                ));
+            }
         }
-        for case in &cases.pass {
-            let found = findings_of(name, case, &catalog);
-            assert!(
-                found.is_empty(),
-                "{name} on {} (catalog: {}): expected none, got {found:#?}",
-                case.plan,
-                case.catalog
-            );
+        for case in cases.pass.iter().filter(on_version) {
+            checked += 1;
+            let found = findings_of(name, case, capture, catalog);
+            if !found.is_empty() {
+                failures.push(format!(
+                    "{name} on {} of PostgreSQL {} (catalog: {}): expected none, got {found:#?}",
+                    case.plan, capture.major, case.catalog
+                ));
+            }
         }
     }
+    checked
 }
 
 #[test]

@@ -6,5 +6,5 @@
 -- expect: plan->0->'Plan'->>'Node Type' = 'Append' AND jsonb_array_length(plan->0->'Plan'->'Plans') = 4000
 -- expect: (SELECT count(DISTINCT n->>'Relation Name') FROM pg_temp.nodes(plan) n WHERE n->>'Node Type' = 'Seq Scan' AND n->>'Relation Name' ~ '^events_[0-9]+$') = 4000
 -- expect: (SELECT count(*) FROM pg_temp.nodes(plan)) = 4001
--- expect-analyze: (plan->0->'Plan'->>'Actual Rows')::int = 25000 AND (SELECT count(*) FROM pg_temp.nodes(plan) n WHERE (n->>'Actual Loops')::int = 1) = 4001
+-- expect-analyze: (plan->0->'Plan'->>'Actual Rows')::numeric = 25000 AND (SELECT count(*) FROM pg_temp.nodes(plan) n WHERE (n->>'Actual Loops')::int = 1) = 4001
 SELECT * FROM events WHERE kind = 'click';

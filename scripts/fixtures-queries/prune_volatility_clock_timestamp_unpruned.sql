@@ -6,5 +6,5 @@
 -- expect: plan->0->'Plan'->>'Node Type' = 'Append' AND (plan->0->'Plan'->>'Subplans Removed')::int = 0 AND jsonb_array_length(plan->0->'Plan'->'Plans') = 13
 -- expect: (SELECT count(*) FROM pg_temp.nodes(plan) n WHERE n->>'Relation Name' LIKE 'measurements\_%' AND n->>'Filter' LIKE '%clock_timestamp()%') = 13
 -- expect-analyze: (SELECT count(*) FROM pg_temp.nodes(plan) n WHERE n->>'Relation Name' LIKE 'measurements\_%' AND (n->>'Actual Loops')::int = 1) = 13
--- expect-analyze: (plan->0->'Plan'->>'Actual Rows')::int = 0
+-- expect-analyze: (plan->0->'Plan'->>'Actual Rows')::numeric = 0
 SELECT * FROM measurements WHERE created_at >= clock_timestamp() - interval '1 day';

@@ -33,6 +33,11 @@ pub enum Command {
     /// nothing is executed unless --analyze).
     #[cfg(feature = "live")]
     Check(CheckArgs),
+    /// Find the slow statements where the server recorded them: explain and analyse the top
+    /// statements of pg_stat_statements (plain EXPLAIN of their generic plans: nothing is
+    /// executed), ranked by the time they take.
+    #[cfg(feature = "live")]
+    Top(TopArgs),
     /// Record today's findings as the baseline, so later runs with --baseline fail only on new
     /// ones: `planlint baseline [-o FILE] check --db URL queries/`.
     Baseline(BaselineArgs),
@@ -111,6 +116,11 @@ pub struct ReportArgs {
     /// Override a rule threshold, e.g. `seq-scan.min_rows=50000` (repeatable; see `planlint rules NAME`).
     #[arg(long, value_name = "RULE.KEY=VALUE")]
     pub threshold: Vec<String>,
+    /// Show a progress bar on stderr (a terminal only): `auto` once a live run has taken more
+    /// than a second and a half, except under `--format json`; `always`; `never`.
+    #[cfg(feature = "live")]
+    #[arg(long, value_enum, default_value_t = super::progress::ProgressChoice::Auto)]
+    pub progress: super::progress::ProgressChoice,
 }
 
 /// How to reach the database: the connection options shared by live commands.
@@ -132,6 +142,55 @@ pub struct DbArgs {
     /// TLS checks, the hosts it passed over, and which `options` settings took effect.
     #[arg(short = 'v', long)]
     pub verbose: bool,
+}
+
+/// `planlint top`.
+#[cfg(feature = "live")]
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    /// How many statements.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Rank by total time, mean time, calls, or I/O (shared blocks read, temporary blocks read
+    /// and written).
+    #[arg(long, value_enum, default_value_t = TopOrder::Total)]
+    pub order: TopOrder,
+    /// The database whose statements to read [default: the one connected to]; planlint
+    /// connects to it, since a statement is explained where it runs.
+    #[arg(long, value_name = "NAME")]
+    pub database: Option<String>,
+    /// Only the statements this role ran.
+    #[arg(long, value_name = "ROLE")]
+    pub user: Option<String>,
+    /// Only statements called at least this often.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_calls: u64,
+    /// Only statements taking at least this long on average (e.g. 5ms, 1s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min_mean: Option<std::time::Duration>,
+    /// Also explain statements that write (plain EXPLAIN: they are planned, never run).
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Connection options.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// How to report.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// What `planlint top` ranks by.
+#[cfg(feature = "live")]
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum TopOrder {
+    /// Total execution time.
+    Total,
+    /// Mean execution time.
+    Mean,
+    /// Number of calls.
+    Calls,
+    /// Shared blocks read and temporary blocks read and written.
+    Io,
 }
 
 /// `planlint check`.

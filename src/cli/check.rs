@@ -2,6 +2,7 @@
 
 use super::args::CheckArgs;
 use super::output::{finish, record_failure, settings};
+use super::progress::{Progress, ProgressChoice};
 use super::statements::{collect, Collected, FileSuppressions, SourcedStatement};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
@@ -46,52 +47,107 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let mode = if args.analyze {
-        ExplainMode::Analyze
-    } else {
-        ExplainMode::Plan
+    let how = Explaining {
+        mode: if args.analyze {
+            ExplainMode::Analyze
+        } else {
+            ExplainMode::Plan
+        },
+        params: &args.params,
+        allow_writes: args.allow_writes,
+        verify: args.verify,
+        config,
+        progress: args.report.progress,
+        json: matches!(args.report.format, super::args::Format::Json),
     };
+    let (mut plans, notes) =
+        explain_and_analyze(&mut session, &statements, &how, &mut used, &mut failures);
+    used.report_unused(&suppressions);
+    if notes.hypopg_missing {
+        eprintln!(
+            "planlint: note: HypoPG is not installed in {}, so suggested indexes were not verified \
+             (CREATE EXTENSION hypopg; package postgresql-NN-hypopg)",
+            session.target()
+        );
+    }
+    finish(&mut plans, &failures, &args.report, &settings)
+}
+
+/// How statements are explained and analysed: `check`'s options, or `top`'s.
+pub struct Explaining<'a> {
+    /// Plain EXPLAIN, or EXPLAIN ANALYZE.
+    pub mode: ExplainMode,
+    /// Values for `$1`, `$2`, ...
+    pub params: &'a [String],
+    /// Whether `--allow-writes` was given.
+    pub allow_writes: bool,
+    /// Whether to re-plan the fixes (`--verify`).
+    pub verify: bool,
+    /// The rules' settings.
+    pub config: &'a planlint::rules::Config,
+    /// When to show progress.
+    pub progress: ProgressChoice,
+    /// Whether the report is JSON (no progress then, unless asked for).
+    pub json: bool,
+}
+
+/// Explains every statement, then reads the catalog once for the tables they name, then
+/// analyses each plan (and verifies its fixes with `--verify`). Failures are recorded; a lost
+/// connection ends the explaining and records the statements left.
+pub fn explain_and_analyze(
+    session: &mut Session,
+    statements: &[SourcedStatement],
+    how: &Explaining,
+    used: &mut UsedSuppressions,
+    failures: &mut Vec<InputFailure>,
+) -> (Vec<AnalyzedPlan>, VerifyNotes) {
+    let mode = how.mode;
+    let config = how.config;
     // First every statement is explained, so that the catalog is read once, for the tables
     // their texts and plans name (a view's plan names the tables under it).
     let mut explained: Vec<(&SourcedStatement, CheckedStatement, StatementPlans)> = Vec::new();
+    let mut progress = Progress::new(how.progress, statements.len(), "statements", how.json);
     for (position, statement) in statements.iter().enumerate() {
+        progress.working_on(&statement.source);
+        progress.step();
         let checked = match check_statement(&statement.text) {
             Ok(checked) => checked,
             Err(message) => {
                 let message = format!("{}: {message}", statement.source);
-                record_failure(&mut failures, &statement.source, "refused", message);
+                record_failure(failures, &statement.source, "refused", message);
                 continue;
             }
         };
-        if args.allow_writes && mode == ExplainMode::Analyze {
+        if how.allow_writes && mode == ExplainMode::Analyze {
             if let Err((kind, message)) =
-                warn_of_side_effects(&mut session, &checked, &args.params, &statement.source)
+                warn_of_side_effects(session, &checked, how.params, &statement.source)
             {
                 let message = format!("{}: {message}", statement.source);
                 let rest = &statements[position + 1..];
                 let source = &statement.source;
-                if record_live_failure(&mut failures, &session, source, kind, message, rest) {
+                if record_live_failure(failures, session, source, kind, message, rest) {
                     break;
                 }
                 continue;
             }
         }
-        match explain(&mut session, &checked, mode, &args.params) {
+        match explain(session, &checked, mode, how.params) {
             Ok(plans) => explained.push((statement, checked, plans)),
             Err((kind, message)) => {
                 let message = format!("{}: {message}", statement.source);
                 let rest = &statements[position + 1..];
                 let source = &statement.source;
-                if record_live_failure(&mut failures, &session, source, kind, message, rest) {
+                if record_live_failure(failures, session, source, kind, message, rest) {
                     break;
                 }
             }
         }
     }
+    progress.working_on("reading the catalog, analysing");
     let catalog = if explained.is_empty() || session.is_closed() {
         None
     } else {
-        read_catalog(&mut session, &explained, &mut failures)
+        read_catalog(session, &explained, failures)
     };
 
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
@@ -110,9 +166,9 @@ pub fn run(args: &CheckArgs) -> u8 {
                 None => analyze_query(&explain, &checked.text, catalog.as_ref(), config),
             };
             used.apply(statement, &mut analysis);
-            if args.verify && !session.is_closed() {
+            if how.verify && !session.is_closed() {
                 verify_fixes(
-                    &mut session,
+                    session,
                     &checked,
                     &mut analysis,
                     catalog.as_ref(),
@@ -130,15 +186,8 @@ pub fn run(args: &CheckArgs) -> u8 {
             });
         }
     }
-    used.report_unused(&suppressions);
-    if notes.hypopg_missing {
-        eprintln!(
-            "planlint: note: HypoPG is not installed in {}, so suggested indexes were not verified \
-             (CREATE EXTENSION hypopg; package postgresql-NN-hypopg)",
-            session.target()
-        );
-    }
-    finish(&mut plans, &failures, &args.report, &settings)
+    progress.finish();
+    (plans, notes)
 }
 
 /// The catalog facts of the partition trees of every table the statements' texts and plans
@@ -310,6 +359,16 @@ pub fn connect_with(
     allow_writes: bool,
     url_env: Option<&str>,
 ) -> Result<Session, String> {
+    connect_to(db, allow_writes, url_env, None)
+}
+
+/// [`connect_with`], to `database` instead of the one the connection string names.
+pub fn connect_to(
+    db: &super::args::DbArgs,
+    allow_writes: bool,
+    url_env: Option<&str>,
+    database: Option<&str>,
+) -> Result<Session, String> {
     let env = ProcessEnvironment;
     let from_variable = match (db.db.as_deref(), url_env) {
         (None, Some(variable)) => Some(env.var(variable).ok_or_else(|| {
@@ -318,6 +377,10 @@ pub fn connect_with(
         _ => None,
     };
     let params = resolve(db.db.as_deref().or(from_variable.as_deref()), &env)?;
+    let params = match database {
+        Some(database) => params.with_dbname(database),
+        None => params,
+    };
     let options = SessionOptions {
         statement_timeout: db.timeout,
         lock_timeout: db.lock_timeout,
@@ -338,7 +401,7 @@ pub fn connect_with(
 
 /// Which suppression comments silenced a finding, by file and line.
 #[derive(Default)]
-struct UsedSuppressions(std::collections::BTreeSet<(String, usize)>);
+pub struct UsedSuppressions(std::collections::BTreeSet<(String, usize)>);
 
 impl UsedSuppressions {
     /// Drops the findings the statement's suppressions cover, remembering which were used.

@@ -1,4 +1,4 @@
-//! Command-line interface: `planlint analyze`, `check`, `catalog`, `rules`, `baseline`,
+//! Command-line interface: `planlint analyze`, `check`, `top`, `catalog`, `rules`, `baseline`,
 //! `completions`, `man`.
 
 mod analyze;
@@ -9,9 +9,13 @@ mod check;
 mod files;
 mod logs;
 mod output;
+#[cfg(feature = "live")]
+mod progress;
 mod rules;
 #[cfg(feature = "live")]
 mod statements;
+#[cfg(feature = "live")]
+mod top;
 
 use std::process::ExitCode;
 
@@ -39,6 +43,8 @@ pub fn run() -> ExitCode {
         Command::Rules(args) => rules::run(&args),
         #[cfg(feature = "live")]
         Command::Check(args) => check::run(&args),
+        #[cfg(feature = "live")]
+        Command::Top(args) => top::run(&args),
         Command::Baseline(BaselineArgs { output, run }) => match run {
             BaselineRun::Analyze(mut args) => {
                 args.report.write_baseline = Some(output);

@@ -78,6 +78,9 @@ pub fn finish(
     args: &ReportArgs,
     settings: &Settings,
 ) -> u8 {
+    for plan in plans.iter_mut() {
+        planlint::impact::assign(plan);
+    }
     if let Some(path) = &args.write_baseline {
         return write_baseline(path, plans, failures);
     }

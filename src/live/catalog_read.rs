@@ -15,7 +15,7 @@ use crate::sql::TableName;
 /// The relations locked by other sessions, in the current database: an index's lock counts as
 /// its table's. Reads `pg_locks`, which takes no relation lock.
 pub(super) const LOCKED_SQL: &str = "\
-SELECT DISTINCT c.oid::int8, n.nspname::text, c.relname::text, l.pid, l.granted \
+/* planlint */ SELECT DISTINCT c.oid::int8, n.nspname::text, c.relname::text, l.pid, l.granted \
 FROM pg_catalog.pg_locks l \
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = l.relation \
 JOIN pg_catalog.pg_class c ON c.oid = coalesce(i.indrelid, l.relation) \
@@ -97,7 +97,7 @@ pub(super) fn read(
     let unread = serde_json::to_string(&oids).expect("numbers serialize");
     let relations = relations.unwrap_or_default().to_owned();
     transaction.query_typed(
-        "SELECT pg_catalog.set_config('planlint.relations', $1, true), \
+        "/* planlint */ SELECT pg_catalog.set_config('planlint.relations', $1, true), \
                 pg_catalog.set_config('planlint.unread', $2, true)",
         &[(&relations, Type::TEXT), (&unread, Type::TEXT)],
     )?;

@@ -198,7 +198,7 @@ fn attempt(
 /// before keeping it under `target_session_attrs`.
 fn server_state(client: &mut Client) -> Result<ServerState, postgres::Error> {
     let row = client.query_one(
-        "SELECT pg_catalog.pg_is_in_recovery(), \
+        "/* planlint */ SELECT pg_catalog.pg_is_in_recovery(), \
          pg_catalog.current_setting('transaction_read_only') = 'on'",
         &[],
     )?;
@@ -255,7 +255,7 @@ fn check_settings(
     let checked = (|| -> Result<Vec<bool>, postgres::Error> {
         let mut transaction = client.build_transaction().read_only(true).start()?;
         let rows = transaction.query_typed(
-            "SELECT pg_catalog.current_setting(o.name, true) \
+            "/* planlint */ SELECT pg_catalog.current_setting(o.name, true) \
                     IS NOT DISTINCT FROM pg_catalog.set_config(o.name, o.value, true) \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS o(name, value, n) \
              ORDER BY o.n",

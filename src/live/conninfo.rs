@@ -176,6 +176,13 @@ impl fmt::Display for ConnParams {
 }
 
 impl ConnParams {
+    /// The same parameters for another database on the same servers.
+    pub fn with_dbname(&self, dbname: &str) -> ConnParams {
+        let mut params = self.clone();
+        params.config.dbname(dbname);
+        params
+    }
+
     /// The user name.
     pub fn user(&self) -> &str {
         self.config.get_user().unwrap_or_default()

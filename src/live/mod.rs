@@ -14,6 +14,7 @@ mod catalog_read;
 mod connect;
 mod conninfo;
 mod error;
+mod recorded;
 mod session;
 pub mod side_effects;
 mod tls;
@@ -25,6 +26,7 @@ pub use conninfo::{
     SslMode,
 };
 pub use error::{LiveError, LiveErrorKind};
+pub use recorded::{Ranking, Recorded, RecordedStatement, TopFilter};
 pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};
 pub use side_effects::{Effect, SideEffect};
 pub use verify::{verify_fixes, VerifyNotes};

@@ -228,7 +228,10 @@ impl Session {
             let mut transaction = client.build_transaction().read_only(true).start()?;
             transaction.batch_execute(&set_timeouts)?;
             let installed = !transaction
-                .query_typed("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'", &[])?
+                .query_typed(
+                    "/* planlint */ SELECT 1 FROM pg_extension WHERE extname = 'hypopg'",
+                    &[],
+                )?
                 .is_empty();
             if !installed {
                 transaction.rollback()?;
@@ -236,11 +239,11 @@ impl Session {
             }
             let before = query_plan(&mut transaction, &explain)?;
             transaction.query_typed(
-                "SELECT hypopg_create_index($1)",
+                "/* planlint */ SELECT hypopg_create_index($1)",
                 &[(&index_sql, Type::TEXT)],
             )?;
             let after = query_plan(&mut transaction, &explain);
-            transaction.query_typed("SELECT hypopg_reset()", &[])?;
+            transaction.query_typed("/* planlint */ SELECT hypopg_reset()", &[])?;
             transaction.rollback()?;
             Ok(Some((before, after?)))
         })
@@ -259,18 +262,11 @@ impl Session {
         let mut tries = 0;
         loop {
             tries += 1;
-            let set_timeouts = self.set_timeouts();
             let relations = relations.clone();
             // The lock list, the settings and the snapshot, each of which may take up to
             // statement_timeout.
-            let read = self.round_trip(3, move |client| {
-                let mut transaction = client.build_transaction().read_only(true).start()?;
-                transaction.batch_execute(&set_timeouts)?;
-                let read = catalog_read::read(&mut transaction, relations.as_deref());
-                let rollback = transaction.rollback();
-                let read = read?;
-                rollback?;
-                Ok(read)
+            let read = self.read_only(3, move |transaction| {
+                catalog_read::read(transaction, relations.as_deref())
             });
             match read {
                 Err(error) if error.sqlstate() == Some("55P03") && tries < 3 => continue,
@@ -279,13 +275,32 @@ impl Session {
         }
     }
 
+    /// Runs `work` in a READ ONLY transaction with the session's timeouts, always rolled back,
+    /// against the deadline of `statements` statements (see [`Session::round_trip`]).
+    pub(super) fn read_only<T, F>(&mut self, statements: u32, work: F) -> Result<T, LiveError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut postgres::Transaction<'_>) -> Result<T, postgres::Error> + Send + 'static,
+    {
+        let set_timeouts = self.set_timeouts();
+        self.round_trip(statements, move |client| {
+            let mut transaction = client.build_transaction().read_only(true).start()?;
+            transaction.batch_execute(&set_timeouts)?;
+            let result = work(&mut transaction);
+            let rollback = transaction.rollback();
+            let result = result?;
+            rollback?;
+            Ok(result)
+        })
+    }
+
     /// The `SET LOCAL` of both timeouts that starts every transaction, after the `options`
     /// settings the server did not apply at start-up (so the timeouts win over theirs).
     fn set_timeouts(&self) -> String {
         let mut batch = String::new();
         for (name, value) in &self.settings {
             batch.push_str(&format!(
-                "SELECT pg_catalog.set_config({}, {}, true); ",
+                "/* planlint */ SELECT pg_catalog.set_config({}, {}, true); ",
                 quote_literal(name),
                 quote_literal(value)
             ));

@@ -278,7 +278,7 @@ pub struct Callable {
 /// symbols. It reads only `pg_proc`, `pg_operator` and `pg_namespace`, takes no lock on a
 /// table, and runs on a hot standby.
 pub const RESOLVE_SQL: &str = "\
-SELECT false, n.nspname, p.proname, p.provolatile::text, p.oid::regprocedure::text, \
+/* planlint */ SELECT false, n.nspname, p.proname, p.provolatile::text, p.oid::regprocedure::text, \
        p.pronargs::int4, p.pronargdefaults::int4, p.provariadic <> 0, \
        n.nspname = ANY (pg_catalog.current_schemas(true)) \
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \

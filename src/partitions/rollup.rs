@@ -27,7 +27,8 @@ pub enum ParentSource {
     /// The partitions' common name stem (PostgreSQL 11-12 alias partitions by their own name).
     NameStem,
     /// The statement: an Append whose every partition was removed at executor start-up names
-    /// none, and the statement reads one partitioned table.
+    /// none, and the statement reads one partitioned table; or PostgreSQL 12 named the
+    /// partitions by themselves, and the statement names their parent.
     Statement,
 }
 
@@ -132,10 +133,16 @@ pub fn partition_scans_of_statement(
     let mut scans = Vec::new();
     let init_plans = has_init_plans(graph);
     for id in graph.ids() {
-        if consumed[id.index()] || !graph.node(id).is_append() {
+        if consumed[id.index()] || !holds_members(graph, id) {
             continue;
         }
-        let (members, removed) = flatten_append(graph, id, &mut consumed);
+        let (mut members, mut removed) = flatten_append(graph, id, &mut consumed);
+        if is_placeholder(graph, id, &members, removed, init_plans) {
+            // Counted as removed, and no lone survivor either.
+            in_append[members[0].scan.index()] = true;
+            members.clear();
+            removed += 1;
+        }
         if members.is_empty() && removed > 0 {
             let group = if statement_tables.is_empty() {
                 catalog.and_then(|catalog| catalog_group(catalog, removed))
@@ -150,7 +157,7 @@ pub fn partition_scans_of_statement(
         for member in &members {
             in_append[member.scan.index()] = true;
         }
-        let groups = group_members(graph, catalog, members);
+        let groups = group_members(graph, catalog, members, statement_tables, removed > 0);
         let attribute_removed = groups.len() == 1;
         for group in groups {
             let removed = if attribute_removed { removed } else { 0 };
@@ -161,12 +168,47 @@ pub fn partition_scans_of_statement(
         if in_append[id.index()] || !graph.node(id).is_relation_scan() {
             continue;
         }
-        if let Some(group) = lone_survivor(graph, catalog, id) {
+        if let Some(group) = lone_survivor(graph, catalog, id, statement_tables) {
             scans.push(finish(graph, catalog, id, group, 0, init_plans));
         }
     }
     scans.sort_by_key(|scan| scan.node_id);
     scans
+}
+
+/// Whether the node's children include partition scans as members: an Append or Merge Append,
+/// or on PostgreSQL 12 and 13 the ModifyTable of an UPDATE or DELETE of a partitioned table,
+/// whose target partitions' scans are its own members (14+ put an Append under it).
+fn holds_members(graph: &PlanGraph, id: NodeId) -> bool {
+    let node = graph.node(id);
+    node.is_append()
+        || (&*node.node_type == "ModifyTable"
+            && graph
+                .children(id)
+                .into_iter()
+                .any(|child| graph.relationship(child) == Some(&Relationship::Member)))
+}
+
+/// Whether an Append's one member is the placeholder PostgreSQL 12 keeps when start-up
+/// pruning removed every partition (13+ keep none): under EXPLAIN ANALYZE the Append ran, some
+/// subplans were removed at start-up, and the one left never ran although nothing from outside
+/// (a nested loop's outer row, an InitPlan) could have pruned it at run time. A plan without
+/// ANALYZE cannot tell it from a partition that start-up pruning kept.
+fn is_placeholder(
+    graph: &PlanGraph,
+    append: NodeId,
+    members: &[Member],
+    removed: u64,
+    init_plans: bool,
+) -> bool {
+    let [member] = members else {
+        return false;
+    };
+    let append_node = graph.node(append);
+    removed > 0
+        && append_node.actual_loops.is_some_and(|loops| loops > 0.0)
+        && graph.node(member.node).never_executed()
+        && !parameterized(graph, &[member.scan], None, init_plans)
 }
 
 /// The partitioned table the statement reads, for an Append left with no member.
@@ -270,10 +312,14 @@ struct Group<'c> {
 
 /// Splits an Append's members by parent table; members that are no partition are dropped.
 /// Groups come in a stable order: the catalog's parents, then the inferred ones, each by name.
+/// `pruned_at_startup`: the Append had subplans removed at start-up, which only partitioned
+/// tables have.
 fn group_members<'c>(
     graph: &PlanGraph,
     catalog: Option<&'c Catalog>,
     members: Vec<Member>,
+    statement_tables: &[(Option<String>, String)],
+    pruned_at_startup: bool,
 ) -> Vec<Group<'c>> {
     let mut by_root: BTreeMap<(&'c str, &'c str), Group<'c>> = BTreeMap::new();
     let mut by_alias: BTreeMap<String, Group<'c>> = BTreeMap::new();
@@ -295,8 +341,16 @@ fn group_members<'c>(
                 .push(member);
             continue;
         }
-        let alias = node.alias.as_deref().unwrap_or(relation);
-        let Some(stem) = alias_stem(alias).filter(|&stem| stem != relation) else {
+        // PostgreSQL 12 aliases a partition scan by the partition's own name, numbered or not
+        // (`measurements_2024_01`): only an alias that differs from the name follows the
+        // `parent_N` convention.
+        let Some(stem) = node
+            .alias
+            .as_deref()
+            .filter(|&alias| alias != relation)
+            .and_then(alias_stem)
+            .filter(|&stem| stem != relation)
+        else {
             unnumbered.push(member);
             continue;
         };
@@ -326,7 +380,13 @@ fn group_members<'c>(
         group.parent = parent_from_alias(&group.parent, relations);
         groups.push(group);
     }
-    group_by_name_stem(graph, unnumbered, &mut groups);
+    group_by_name_stem(
+        graph,
+        unnumbered,
+        &mut groups,
+        statement_tables,
+        pruned_at_startup,
+    );
     for group in &mut groups {
         group.members.sort_by_key(|member| member.node);
     }
@@ -334,8 +394,18 @@ fn group_members<'c>(
 }
 
 /// Members aliased by their own names (PostgreSQL 11-12) form one group when they are at least
-/// two distinct relations sharing a name stem; a group with that parent absorbs them instead.
-fn group_by_name_stem(graph: &PlanGraph, members: Vec<Member>, groups: &mut Vec<Group>) {
+/// two distinct relations sharing a name stem, or what is left of an Append that start-up
+/// pruning cut down; a group with that parent absorbs them instead. The parent is the
+/// statement's table whose name, followed by `_`, starts every member's name (the name stem of
+/// `sales_2024_eu` and `sales_2024_us` is `sales_2024`, a sub-partitioned level, when the
+/// statement reads `sales`), else the name stem.
+fn group_by_name_stem(
+    graph: &PlanGraph,
+    members: Vec<Member>,
+    groups: &mut Vec<Group>,
+    statement_tables: &[(Option<String>, String)],
+    pruned_at_startup: bool,
+) {
     let relations: Vec<&str> = members
         .iter()
         .filter_map(|member| graph.node(member.scan).relation_name.as_deref())
@@ -346,9 +416,21 @@ fn group_by_name_stem(graph: &PlanGraph, members: Vec<Member>, groups: &mut Vec<
     let Some(stem) = name_stem(distinct.iter().copied()) else {
         return;
     };
+    let from_statement = statement_tables.iter().find(|(_, table)| {
+        stem.starts_with(table.as_str())
+            && distinct.iter().all(|relation| {
+                relation
+                    .strip_prefix(table.as_str())
+                    .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+            })
+    });
+    let (stem, source) = match from_statement {
+        Some((_, table)) => (table.clone(), ParentSource::Statement),
+        None => (stem, ParentSource::NameStem),
+    };
     if let Some(group) = groups.iter_mut().find(|group| group.parent == stem) {
         group.members.extend(members);
-    } else if distinct.len() >= 2 {
+    } else if distinct.len() >= 2 || (pruned_at_startup && !distinct.is_empty()) {
         groups.push(Group {
             parent: stem,
             parent_schema: graph
@@ -356,7 +438,7 @@ fn group_by_name_stem(graph: &PlanGraph, members: Vec<Member>, groups: &mut Vec<
                 .schema
                 .as_deref()
                 .map(str::to_owned),
-            source: ParentSource::NameStem,
+            source,
             root: None,
             members,
         });
@@ -377,18 +459,20 @@ fn catalog_root<'c>(
 
 /// A partition scanned on its own, outside any Append: plan-time pruning left one partition.
 ///
-/// PostgreSQL then keeps the parent's alias on the scan, so the alias differs from the
-/// partition's name; a query that names a partition directly keeps the partition's name.
+/// PostgreSQL 13+ then keeps the parent's alias on the scan, so the alias differs from the
+/// partition's name; a query that names a partition directly keeps the partition's name. 12
+/// names the survivor by itself too, so there only the statement tells the two apart.
 fn lone_survivor<'c>(
     graph: &PlanGraph,
     catalog: Option<&'c Catalog>,
     id: NodeId,
+    statement_tables: &[(Option<String>, String)],
 ) -> Option<Group<'c>> {
     let node = graph.node(id);
     let relation = node.relation_name.as_deref()?;
     let alias = node.alias.as_deref()?;
     if alias == relation {
-        return None;
+        return survivor_of_statement(graph, catalog, id, statement_tables);
     }
     let member = Member { node: id, scan: id };
     if let Some(root) = catalog_root(catalog, node.schema.as_deref(), relation) {
@@ -411,6 +495,51 @@ fn lone_survivor<'c>(
         parent: alias.to_owned(),
         parent_schema: node.schema.as_deref().map(str::to_owned),
         source: ParentSource::AliasConvention,
+        root: None,
+        members: vec![member],
+    })
+}
+
+/// A partition scan aliased by its own name, outside any Append, read for a statement that
+/// names its partitioned table and not the partition: PostgreSQL 12's lone survivor of
+/// plan-time pruning. The parent is the catalog's root of the partition, or without a catalog
+/// the statement's table whose name followed by `_` starts the partition's name.
+fn survivor_of_statement<'c>(
+    graph: &PlanGraph,
+    catalog: Option<&'c Catalog>,
+    id: NodeId,
+    statement_tables: &[(Option<String>, String)],
+) -> Option<Group<'c>> {
+    let node = graph.node(id);
+    let relation = node.relation_name.as_deref()?;
+    let member = Member { node: id, scan: id };
+    if statement_tables.iter().any(|(_, name)| name == relation) {
+        return None;
+    }
+    if let Some(catalog) = catalog {
+        let root = catalog_root(Some(catalog), node.schema.as_deref(), relation)?;
+        let named = statement_tables.iter().any(|(schema, name)| {
+            *name == root.name && schema.as_ref().is_none_or(|schema| *schema == root.schema)
+        });
+        return named.then(|| Group {
+            parent: root.name.clone(),
+            parent_schema: Some(root.schema.clone()),
+            source: ParentSource::Catalog,
+            root: Some(root),
+            members: vec![member],
+        });
+    }
+    let (schema, parent) = statement_tables.iter().find(|(_, name)| {
+        relation
+            .strip_prefix(name.as_str())
+            .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+    })?;
+    Some(Group {
+        parent: parent.clone(),
+        parent_schema: schema
+            .clone()
+            .or_else(|| node.schema.as_deref().map(str::to_owned)),
+        source: ParentSource::Statement,
         root: None,
         members: vec![member],
     })
@@ -444,7 +573,7 @@ fn finish(
     });
 
     let member_nodes: Vec<NodeId> = group.members.iter().map(|member| member.node).collect();
-    let is_append = graph.node(at).is_append();
+    let is_append = holds_members(graph, at);
     let never_executed = member_nodes
         .iter()
         .filter(|&&m| graph.node(m).never_executed())

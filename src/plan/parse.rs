@@ -7,7 +7,6 @@
 //! which serde_json skips without recursion.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::json_error::message_without_position;
@@ -239,15 +238,8 @@ impl<'de> Visitor<'de> for ExplainVisitor<'_> {
                 "Execution Time" => explain.execution_time = Some(field(&key, map.next_value())?),
                 "Query Text" => explain.query_text = Some(field(&key, map.next_value())?),
                 "Settings" => {
-                    let settings: BTreeMap<String, Box<RawValue>> = field(&key, map.next_value())?;
-                    explain.settings = settings
-                        .into_iter()
-                        .map(|(name, raw)| {
-                            let value = serde_json::from_str::<String>(raw.get())
-                                .unwrap_or_else(|_| raw.get().to_owned());
-                            (name, value)
-                        })
-                        .collect();
+                    let settings: SettingsInOrder = field(&key, map.next_value())?;
+                    explain.settings = settings.0;
                 }
                 _ => explain.extra.push((key, map.next_value()?)),
             }
@@ -262,6 +254,38 @@ impl<'de> Visitor<'de> for ExplainVisitor<'_> {
 }
 
 /// Reads one plan node (and, through `"Plans"`, its subtree) into the graph, in pre-order.
+/// `"Settings"` in the order the server printed them, as the text format shows them (a map
+/// would sort them: PostgreSQL 16 prints `work_mem` before `enable_partition_pruning`). A
+/// value that is not a string is kept as its JSON text.
+struct SettingsInOrder(Vec<(String, String)>);
+
+impl<'de> de::Deserialize<'de> for SettingsInOrder {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(SettingsVisitor)
+    }
+}
+
+/// Reads a `"Settings"` object member by member.
+struct SettingsVisitor;
+
+impl<'de> Visitor<'de> for SettingsVisitor {
+    type Value = SettingsInOrder;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an object of settings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SettingsInOrder, A::Error> {
+        let mut settings = Vec::new();
+        while let Some((name, raw)) = map.next_entry::<String, Box<RawValue>>()? {
+            let value =
+                serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned());
+            settings.push((name, value));
+        }
+        Ok(SettingsInOrder(settings))
+    }
+}
+
 struct NodeSeed<'a> {
     graph: &'a mut PlanGraph,
     parent: Option<NodeId>,

@@ -61,15 +61,8 @@ struct SummaryEntry {
     failed_inputs: usize,
     refused: usize,
     timed_out: usize,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    time: Option<TimeEntry>,
-}
-
-/// The summary's measured time, when the plans carry one.
-#[derive(Serialize)]
-struct TimeEntry {
-    measured_time_ms: f64,
-    time_with_findings_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_with_findings: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -139,10 +132,7 @@ pub fn render_json(plans: &[AnalyzedPlan], failures: &[InputFailure]) -> String 
             failed_inputs: summary.failed_inputs,
             refused: summary.refused,
             timed_out: summary.timed_out,
-            time: summary.time.map(|time| TimeEntry {
-                measured_time_ms: time.measured_ms,
-                time_with_findings_ms: time.with_findings_ms,
-            }),
+            time_with_findings: summary.time_with_findings,
         },
     };
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");

@@ -1,7 +1,6 @@
 //! Renders analysed plans for people (text), programs (JSON), code scanning (SARIF) and
 //! GitHub Actions annotations (workflow commands).
 
-mod accounted;
 mod fingerprints;
 mod fix_script;
 mod github;
@@ -15,7 +14,6 @@ mod tree;
 use crate::rules::Severity;
 use crate::AnalyzedPlan;
 
-pub use accounted::AccountedTime;
 pub use fix_script::render_fix_script;
 pub use github::render_github;
 pub use gitlab::render_gitlab;
@@ -57,9 +55,9 @@ pub struct Summary {
     pub files: usize,
     /// How long the run took, when the caller measured it.
     pub elapsed: Option<std::time::Duration>,
-    /// The time the sources measured (a server log, pg_stat_statements) and the part of it
-    /// the plans with findings account for; `None` when no plan carries a measured time.
-    pub time: Option<AccountedTime>,
+    /// When the plans carry their share of a measured time (pg_stat_statements, a server log):
+    /// the share, 0 to 1, of the statements planlint has findings for.
+    pub time_with_findings: Option<f64>,
 }
 
 impl Summary {
@@ -79,9 +77,15 @@ impl Summary {
             refused: failures.iter().filter(|f| f.kind == "refused").count(),
             timed_out: failures.iter().filter(|f| f.kind == "timeout").count(),
             files: files.len(),
-            time: AccountedTime::of(plans),
             ..Self::default()
         };
+        let shares = plans.iter().filter_map(|plan| {
+            let share = plan.workload.as_ref()?.share?;
+            Some((share, !plan.analysis.findings.is_empty()))
+        });
+        summary.time_with_findings = shares.fold(None, |sum: Option<f64>, (share, found)| {
+            Some(sum.unwrap_or(0.0) + if found { share } else { 0.0 })
+        });
         for finding in plans.iter().flat_map(|plan| &plan.analysis.findings) {
             match finding.severity {
                 Severity::Error => summary.errors += 1,

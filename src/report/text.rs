@@ -6,17 +6,15 @@ use colored::Colorize;
 
 use super::tree::{paint, render_tree};
 use super::Summary;
+use crate::impact::{Impact, ImpactBasis};
 use crate::rules::Finding;
-use crate::workload::Workload;
+use crate::workload::duration;
 use crate::AnalyzedPlan;
 
 /// Fix SQL longer than this many lines is not shown in the text report, which says where it is
 /// whole instead: `--fix-sql FILE`, or JSON. Never a part: a partitioned index's DDL cut short
 /// leaves the parent index invalid.
 const MAX_FIX_LINES: usize = 24;
-
-/// How much of a source's statement the text report shows under the plan's title.
-const MAX_STATEMENT_CHARS: usize = 160;
 
 /// Renders the analysed plans for a terminal, closing with the summary line (failed inputs are
 /// counted there; their errors go to stderr). `fix_file` is where `--fix-sql` writes the fixes.
@@ -30,11 +28,13 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&
             plan.source.clone()
         };
         out.push_str(&format!("{}\n", title.bold().underline()));
-        if let Some(summary) = plan.workload.as_ref().and_then(Workload::summary) {
-            out.push_str(&format!("  {}\n", summary.dimmed()));
-        }
-        if let Some(query) = plan.workload.as_ref().and_then(|w| w.query.as_deref()) {
-            out.push_str(&format!("  {}\n", statement_line(query).dimmed()));
+        if let Some(workload) = &plan.workload {
+            if let Some(summary) = workload.summary() {
+                out.push_str(&format!("  {}\n", summary.dimmed()));
+            }
+            if let Some(query) = &workload.query {
+                out.push_str(&format!("  {}\n", one_line(query, 160).dimmed()));
+            }
         }
         for line in render_tree(
             &plan.explain.graph,
@@ -64,17 +64,6 @@ pub fn render_text(plans: &[AnalyzedPlan], summary: &Summary, fix_file: Option<&
     out
 }
 
-/// The statement on one line for the report: white space runs made one space, cut after
-/// [`MAX_STATEMENT_CHARS`] characters.
-fn statement_line(query: &str) -> String {
-    let mut line = query.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some((at, _)) = line.char_indices().nth(MAX_STATEMENT_CHARS) {
-        line.truncate(at);
-        line.push_str(" …");
-    }
-    line
-}
-
 fn render_finding(out: &mut String, finding: &Finding, fix_file: Option<&str>) {
     out.push_str(&format!(
         "{} {} {}\n",
@@ -86,6 +75,13 @@ fn render_finding(out: &mut String, finding: &Finding, fix_file: Option<&str>) {
         format!("at {}", finding.node_path).dimmed()
     ));
     out.push_str(&format!("  {}\n", finding.message));
+    if let Some(impact) = &finding.impact {
+        out.push_str(&format!(
+            "  {} {}\n",
+            "time:".cyan().bold(),
+            impact_phrase(impact)
+        ));
+    }
     if let Some(cause) = &finding.cause {
         out.push_str(&format!("  {} {cause}\n", "why:".cyan().bold()));
     }
@@ -170,11 +166,42 @@ pub(super) fn summary_line(summary: &Summary) -> String {
         summary.infos
     );
     text.push_str(&failures_phrase(summary));
-    if let Some(time) = &summary.time {
-        text.push_str(&format!("; {}", time.phrase()));
+    if let Some(share) = summary.time_with_findings {
+        text.push_str(&format!(
+            "; the statements with findings take {} of the measured time",
+            crate::numbers::percent(share.min(1.0))
+        ));
     }
     if let Some(elapsed) = summary.elapsed {
         text.push_str(&format!(", in {:.2} s", elapsed.as_secs_f64()));
     }
     format!("{}\n", text.bold())
+}
+
+/// `text` on one line, whitespace runs as one space, cut at `limit` characters with `…`.
+fn one_line(text: &str, limit: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
+/// `12.3 ms, 45% of the execution`, or for a statement's measured time `the statement takes
+/// 1.6 min in all, 45% of the measured time`.
+fn impact_phrase(impact: &Impact) -> String {
+    let share = |of: &str| {
+        impact
+            .share
+            .map(|share| format!(", {} of {of}", crate::numbers::percent(share)))
+            .unwrap_or_default()
+    };
+    match impact.basis {
+        ImpactBasis::NodeTime => format!("{}{}", duration(impact.time_ms), share("the execution")),
+        ImpactBasis::StatementTime => format!(
+            "the statement takes {} in all{}",
+            duration(impact.time_ms),
+            share("the measured time")
+        ),
+    }
 }

@@ -95,6 +95,7 @@ impl<'a> Sink<'a> {
                 .map(|diagnosis| diagnosis.cause.clone()),
             rewrite_sql: draft.diagnosis.and_then(|diagnosis| diagnosis.rewrite_sql),
             verified: None,
+            impact: None,
         });
     }
 }

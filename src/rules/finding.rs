@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::impact::Impact;
 use crate::sql::pruning::CauseKind;
 
 /// How serious a finding is; `--fail-on` compares against it.
@@ -88,6 +89,10 @@ pub struct Finding {
     pub rewrite_sql: Option<String>,
     /// The rewrite's effect as the live planner reported it (`--verify`).
     pub verified: Option<Verified>,
+    /// The time it accounts for, where the input tells it (an ANALYZE plan's node time, the
+    /// statement's measured time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
 }
 
 /// A fix checked against the real planner: the plan before and after, in words and numbers.

@@ -151,6 +151,7 @@ mod tests {
             cause: None,
             rewrite_sql: rewrite.then(|| "SELECT ...".to_owned()),
             verified: None,
+            impact: None,
         }
     }
 

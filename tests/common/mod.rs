@@ -6,6 +6,8 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+pub mod captures;
+
 /// The conninfo in `variable`; without one, CI fails and a local run says loudly it skips.
 pub fn url_from(variable: &str, what: &str) -> Option<String> {
     match std::env::var(variable) {
