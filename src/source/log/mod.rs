@@ -77,8 +77,6 @@ pub struct LogRead {
     /// The time of every execution the log measured, in milliseconds: the plan entries and
     /// the statements without a plan (an execution logged both ways counts once).
     pub logged_time_ms: f64,
-    /// Lines read.
-    pub lines: usize,
     /// What was read past: plans that look cut off.
     pub warnings: Vec<InputWarning>,
 }
@@ -263,7 +261,6 @@ pub fn read_log(
         unplanned,
         plan_entries,
         logged_time_ms,
-        lines: records.lines_read(),
         warnings,
     })
 }

@@ -63,11 +63,6 @@ impl<R: BufRead> Records<R> {
         }
     }
 
-    /// Lines read so far.
-    pub fn lines_read(&self) -> usize {
-        self.line
-    }
-
     /// The next kept record, `None` at the end.
     pub fn next_record(&mut self) -> Result<Option<Record>, RecordError> {
         match self.destination {
