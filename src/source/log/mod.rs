@@ -317,6 +317,7 @@ fn parse_entry(
                 if let Some(verbatim) = verbatim_query(body, query) {
                     *query = verbatim.to_owned();
                 }
+                without_parameters(query);
             }
         }
         plans
@@ -333,6 +334,14 @@ fn parse_entry(
         .at(line, 1));
     }
     Ok(plans.remove(0))
+}
+
+/// Cuts the `Query Parameters:` line (auto_explain.log_parameter_max_length, PostgreSQL 16+)
+/// off a text-format entry's statement, which the text reader takes for its last line.
+fn without_parameters(query: &mut String) {
+    if let Some(at) = query.find("\nQuery Parameters: ") {
+        query.truncate(at);
+    }
 }
 
 /// The `Query Text` of a text-format entry as logged: the text after `Query Text: ` that
@@ -393,6 +402,13 @@ mod tests {
         assert_eq!(read.unplanned[0].text, "VACUUM t");
         assert_eq!(read.logged_time_ms, 15.0);
         assert_eq!(workload.share, Some(0.8));
+    }
+
+    #[test]
+    fn query_parameters_are_not_part_of_the_statement() {
+        let mut query = "SELECT * FROM t WHERE a = $1\nQuery Parameters: $1 = '5'".to_owned();
+        without_parameters(&mut query);
+        assert_eq!(query, "SELECT * FROM t WHERE a = $1");
     }
 
     #[test]
