@@ -106,8 +106,10 @@ trap cleanup EXIT
 # this PostgreSQL lacks it (a server that cannot load it would not start), and the test that
 # needs it then skips, or fails under CI. The caller's own PLANLINT_PG_EXTRA_OPTS come last and win.
 pg_bin=$(_pg_temp_find_bin) || pg_bin=""   # none yet: pg_temp_start installs postgresql-15, which has it
+# auto_explain too (the same contrib package), so tests/live_logs.rs can log plans and read the
+# server's log (PLANLINT_TEST_SERVER_LOG, below) back.
 if [[ -z $pg_bin || -f $("$pg_bin/pg_config" --pkglibdir 2>/dev/null)/pg_stat_statements.so ]]; then
-    export PLANLINT_PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements ${PLANLINT_PG_EXTRA_OPTS:-}"
+    export PLANLINT_PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements,auto_explain ${PLANLINT_PG_EXTRA_OPTS:-}"
 else
     log "warning: no pg_stat_statements in $pg_bin; the test that counts what planlint sends will skip"
 fi
@@ -338,5 +340,7 @@ if ! test_versions_start; then
 fi
 
 export PLANLINT_TEST_DATABASE_URL="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE sslmode=disable"
+# The test server's stderr log (pg-temp.sh writes it there; default log_line_prefix '%m [%p] ').
+export PLANLINT_TEST_SERVER_LOG="$PLANLINT_PG_DIR/postgres.log"
 # shellcheck disable=SC2086  # CARGO_TEST_FLAGS is a list of flags
 cargo test ${CARGO_TEST_FLAGS:-} "$@"

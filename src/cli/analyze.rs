@@ -6,11 +6,12 @@ use super::args::AnalyzeArgs;
 use std::path::PathBuf;
 
 use super::files::expand;
+use super::logs::analyze_log;
 use super::output::{finish, record_failure, settings, Settings};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
-use planlint::source::{load, read_input, InputErrorKind};
+use planlint::source::{read_input, read_source, InputErrorKind, Source};
 use planlint::sql::split_statements;
 use planlint::{analyze, analyze_query, AnalyzedPlan, SourceLocation};
 
@@ -63,8 +64,9 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
     for file in &files {
-        match load(file, args.max_input_size) {
-            Ok(loaded) => {
+        match read_source(file, args.max_input_size) {
+            Ok(Source::Log(log)) => analyze_log(log, catalog.as_ref(), config, &mut plans),
+            Ok(Source::Plans(loaded)) => {
                 for warning in &loaded.warnings {
                     eprintln!("planlint: warning: {warning}");
                 }

@@ -7,6 +7,7 @@ mod catalog;
 #[cfg(feature = "live")]
 mod check;
 mod files;
+mod logs;
 mod output;
 #[cfg(feature = "live")]
 mod progress;

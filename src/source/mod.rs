@@ -8,6 +8,7 @@
 //! text as the user gave it.
 
 mod error;
+pub mod log;
 mod read;
 mod text;
 mod unwrap;
@@ -86,6 +87,35 @@ pub struct Loaded {
 pub fn load(path: &str, max_bytes: u64) -> Result<Loaded, InputError> {
     let input = read_input(path, max_bytes)?;
     read_plans(&input.name, input.text.as_str())
+}
+
+/// What one input turned out to be: plans (a file of EXPLAIN output, a paste), or a server log.
+#[derive(Debug)]
+pub enum Source {
+    /// EXPLAIN output in any format and framing.
+    Plans(Loaded),
+    /// A server log's auto_explain entries, grouped.
+    Log(log::LogRead),
+}
+
+/// Reads the file at `path` (or stdin for `-`) as a server log when it is one, else as plans
+/// ([`load`]). A log file is streamed, whatever its size; stdin is read into memory first (at
+/// most `max_bytes`), as plans are.
+pub fn read_source(path: &str, max_bytes: u64) -> Result<Source, InputError> {
+    if path != "-" {
+        if let Some(log) = log::read_log_file(path)? {
+            return Ok(Source::Log(log));
+        }
+        return load(path, max_bytes).map(Source::Plans);
+    }
+    let input = read_input(path, max_bytes)?;
+    let text = input.text.as_str();
+    match log::detect_log(log::head(text)) {
+        Some(destination) => {
+            log::read_log(&input.name, text.as_bytes(), destination).map(Source::Log)
+        }
+        None => read_plans(&input.name, text).map(Source::Plans),
+    }
 }
 
 /// Unwraps and parses plans from text already in memory; `name` is used in errors.
