@@ -31,7 +31,8 @@ pub struct Impact {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImpactBasis {
-    /// The time spent in the finding's node, in one execution of an EXPLAIN ANALYZE plan.
+    /// The time spent in the finding's node, in one execution of an EXPLAIN ANALYZE plan; for
+    /// several logged executions of one plan, its share of the one measured times their total.
     NodeTime,
     /// The statement's time as its source measured it (pg_stat_statements' total, or a
     /// server log's durations): the finding accounts for at most that.
@@ -46,14 +47,27 @@ pub fn assign(plan: &mut AnalyzedPlan) {
         let time = workload.total_time_ms.or(workload.duration_ms)?;
         Some((time, workload.share))
     });
+    // Several executions of the plan (a log's grouped entries): the node's share of the one
+    // measured, times the time of them all.
+    let executions_total = plan
+        .workload
+        .as_ref()
+        .filter(|workload| workload.calls.is_some_and(|calls| calls > 1))
+        .and_then(|workload| workload.total_time_ms);
     for finding in &mut plan.analysis.findings {
         let node = NodeId::new(finding.node_id);
         finding.impact = match (node_time(graph, node), execution, statement) {
-            (Some(time), Some(execution), _) => Some(Impact {
-                time_ms: time,
-                basis: ImpactBasis::NodeTime,
-                share: (execution > 0.0).then(|| (time / execution).min(1.0)),
-            }),
+            (Some(time), Some(execution), _) => {
+                let share = (execution > 0.0).then(|| (time / execution).min(1.0));
+                Some(Impact {
+                    time_ms: match (share, executions_total) {
+                        (Some(share), Some(total)) => share * total,
+                        _ => time,
+                    },
+                    basis: ImpactBasis::NodeTime,
+                    share,
+                })
+            }
             (_, _, Some((time, share))) => Some(Impact {
                 time_ms: time,
                 basis: ImpactBasis::StatementTime,

@@ -187,7 +187,7 @@ fn one_line(text: &str, limit: usize) -> String {
     }
 }
 
-/// `12.3 ms, 45% of the execution`, or for a statement's measured time `the statement takes
+/// `12.3 ms, 45% of the statement's time`, or for a statement's measured time `the statement takes
 /// 1.6 min in all, 45% of the measured time`.
 fn impact_phrase(impact: &Impact) -> String {
     let share = |of: &str| {
@@ -197,7 +197,11 @@ fn impact_phrase(impact: &Impact) -> String {
             .unwrap_or_default()
     };
     match impact.basis {
-        ImpactBasis::NodeTime => format!("{}{}", duration(impact.time_ms), share("the execution")),
+        ImpactBasis::NodeTime => format!(
+            "{}{}",
+            duration(impact.time_ms),
+            share("the statement's time")
+        ),
         ImpactBasis::StatementTime => format!(
             "the statement takes {} in all{}",
             duration(impact.time_ms),
