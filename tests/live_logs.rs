@@ -155,3 +155,75 @@ fn a_logged_workload_is_read_back_with_its_statements_and_times() {
         }
     }
 }
+
+#[test]
+fn statements_logged_without_a_plan_are_explained_with_db() {
+    let (Some(url), Some(log)) = (database_url(), server_log()) else {
+        return;
+    };
+    let tag = format!("planlint-live-unplanned-{}", std::process::id());
+    let start = fs::metadata(&log).unwrap().len();
+    // log_min_duration_statement logs the statement and its time, without a plan.
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    client
+        .batch_execute("SET log_min_duration_statement = 0; SET auto_explain.log_min_duration = -1")
+        .unwrap();
+    for n in 0..3 {
+        client
+            .simple_query(&format!(
+                "SELECT /* {tag} */ * FROM orders WHERE customer_id = {}",
+                n * 7 + 1
+            ))
+            .unwrap();
+    }
+    client.batch_execute("SET work_mem = '8MB'").unwrap();
+    drop(client);
+    let dir = tempfile::tempdir().unwrap();
+    let slice = dir.path().join("unplanned.log");
+    fs::write(&slice, appended(&log, start)).unwrap();
+
+    // Without --db they are counted.
+    let counted = planlint()
+        .args(["analyze", "--format", "json"])
+        .arg(&slice)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&counted.stderr);
+    assert!(stderr.contains("logged without a plan"), "{stderr}");
+    assert!(stderr.contains("`--db` would explain them"), "{stderr}");
+
+    // With --db, each is explained live and analysed with what the log measured of it.
+    let output = planlint()
+        .args(["analyze", "--format", "json", "--db", &url])
+        .arg(&slice)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let ours: Vec<&Value> = results
+        .iter()
+        .filter(|result| result["query"].as_str().is_some_and(|q| q.contains(&tag)))
+        .collect();
+    // The three differ only in their constant: one statement, grouped as the log's plans are.
+    assert_eq!(ours.len(), 1, "{report}\n{stderr}");
+    for result in ours {
+        assert_eq!(result["calls"], 3, "{result}");
+        assert_eq!(
+            result["findings"][0]["impact"]["basis"], "statement-time",
+            "{result}"
+        );
+        assert!(result["duration_ms"].as_f64().is_some(), "{result}");
+        let rules: Vec<&str> = result["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["rule"].as_str().unwrap())
+            .collect();
+        assert!(rules.contains(&"unpruned-partitions"), "{result}");
+    }
+    assert!(
+        stderr.contains("not explainable"),
+        "the SET is counted as what it is: {stderr}"
+    );
+}

@@ -6,7 +6,7 @@ use super::args::AnalyzeArgs;
 use std::path::PathBuf;
 
 use super::files::expand;
-use super::logs::analyze_log;
+use super::logs::{analyze_log, note_unplanned};
 use super::output::{finish, record_failure, settings, Settings};
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
@@ -63,9 +63,12 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
         );
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
+    let mut unplanned = Vec::new();
     for file in &files {
         match read_source(file, args.max_input_size) {
-            Ok(Source::Log(log)) => analyze_log(log, catalog.as_ref(), config, &mut plans),
+            Ok(Source::Log(log)) => {
+                unplanned.push(analyze_log(log, catalog.as_ref(), config, &mut plans));
+            }
             Ok(Source::Plans(loaded)) => {
                 for warning in &loaded.warnings {
                     eprintln!("planlint: warning: {warning}");
@@ -102,6 +105,26 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
             ),
         }
     }
+    #[cfg(feature = "live")]
+    if let Some(url) = &args.db {
+        let logged_plans = plans.len();
+        if let Err(message) = super::logs::explain_unplanned(
+            url,
+            std::mem::take(&mut unplanned),
+            &args.report,
+            config,
+            &mut plans,
+            &mut failures,
+        ) {
+            print_error(&message);
+            return EXIT_ERROR;
+        }
+        // The worst first, over the logged plans and the statements explained live alike.
+        if plans.len() > logged_plans {
+            plans.sort_by(|a, b| total_time(b).total_cmp(&total_time(a)));
+        }
+    }
+    note_unplanned(&unplanned);
     let code = finish(&mut plans, &failures, &args.report, &settings);
     // The process ends next: freeing 100,000 plan nodes one by one would only cost time.
     std::mem::forget(plans);
@@ -193,4 +216,13 @@ fn kind_name(kind: InputErrorKind) -> &'static str {
         InputErrorKind::Truncated => "truncated",
         InputErrorKind::NotAPlan => "not-a-plan",
     }
+}
+
+/// A plan's measured total time, for ordering the worst first (0 when unmeasured).
+#[cfg(feature = "live")]
+fn total_time(plan: &AnalyzedPlan) -> f64 {
+    plan.workload
+        .as_ref()
+        .and_then(|workload| workload.total_time_ms.or(workload.duration_ms))
+        .unwrap_or(0.0)
 }

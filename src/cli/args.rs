@@ -85,6 +85,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub max_input_size: u64,
     /// How to report.
+    /// Explain the statements a server log holds without a plan (log_min_duration_statement)
+    /// on this database, as `top` explains its statements: plain EXPLAIN of the generic plan,
+    /// nothing executed. Without it they are counted.
+    #[cfg(feature = "live")]
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
