@@ -12,7 +12,7 @@ use postgres::{Client, NoTls};
 use rustls::ClientConfig;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::conninfo::{option_settings, ConnParams, Endpoint, SessionAttrs, SslMode};
+use super::conninfo::{ConnParams, Endpoint, SessionAttrs, SslMode};
 use super::error::LiveError;
 use super::tls::{client_config, TlsSetup};
 
@@ -25,11 +25,8 @@ pub(super) struct Connected {
     pub client: Client,
     /// `user@host:port/dbname` of the server kept.
     pub target: String,
-    /// How the connection was made, one line each: TLS, hosts passed over, options.
+    /// How the connection was made, one line each: TLS, the hosts passed over.
     pub notes: Vec<String>,
-    /// The `-c` settings of `options` the server did not apply at start-up (PgBouncer ignores
-    /// start-up options): planlint sets them in each of its transactions.
-    pub settings: Vec<(String, String)>,
 }
 
 /// What planlint learns of a server right after the login, when `target_session_attrs` asks.
@@ -62,20 +59,12 @@ pub(super) fn connect(params: &ConnParams, home: Option<&Path>) -> Result<Connec
             let target = params.target_of(endpoint);
             match attempt(params, endpoint, &tls, *wanted) {
                 Ok(Attempt::Kept(client, attempt_notes)) => {
-                    let mut client = *client;
                     notes.extend(attempt_notes);
                     notes.push(format!("connected to {target}"));
-                    let settings = match params.options() {
-                        Some(options) => {
-                            check_settings(&mut client, &option_settings(options), &mut notes)
-                        }
-                        None => Vec::new(),
-                    };
                     return Ok(Connected {
-                        client,
+                        client: *client,
                         target,
                         notes,
-                        settings,
                     });
                 }
                 Ok(Attempt::Passed(why)) => notes.push(format!("{target}: {why}; next host")),
@@ -242,13 +231,13 @@ fn tls_cause(error: &postgres::Error) -> String {
 /// (PgBouncer ignores start-up options) are returned, for planlint to set in each transaction.
 /// Checked in a READ ONLY transaction that is rolled back: the setting's value now, against
 /// the value the server makes of the one asked for.
-fn check_settings(
+pub(super) fn check_settings(
     client: &mut Client,
     settings: &[(String, String)],
-    notes: &mut Vec<String>,
-) -> Vec<(String, String)> {
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut notes = Vec::new();
     if settings.is_empty() {
-        return Vec::new();
+        return (Vec::new(), notes);
     }
     let names: Vec<&str> = settings.iter().map(|(name, _)| name.as_str()).collect();
     let values: Vec<&str> = settings.iter().map(|(_, value)| value.as_str()).collect();
@@ -292,7 +281,7 @@ fn check_settings(
                     listed(&missing)
                 ));
             }
-            missing.into_iter().cloned().collect()
+            (missing.into_iter().cloned().collect(), notes)
         }
         Err(error) => {
             notes.push(format!(
@@ -302,7 +291,7 @@ fn check_settings(
                     .as_db_error()
                     .map_or_else(|| error.to_string(), |db| db.message().to_owned())
             ));
-            Vec::new()
+            (Vec::new(), notes)
         }
     }
 }

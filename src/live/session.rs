@@ -10,7 +10,8 @@ use postgres::types::{FromSql, Type};
 use postgres::Client;
 
 use super::catalog_read::{self, relations_setting, CatalogRead};
-use super::connect::{connect, Connected};
+use super::connect::{check_settings, connect, Connected};
+use super::conninfo::option_settings;
 use super::conninfo::ConnParams;
 use super::error::LiveError;
 use super::side_effects::{names_to_resolve, side_effects, Callable, SideEffect, RESOLVE_SQL};
@@ -90,11 +91,21 @@ impl Session {
         let Connected {
             client,
             target,
-            notes,
-            settings,
+            mut notes,
         } = connect(params, home)?;
+        let mut worker = Worker::start(client);
+        // Which `options` took effect, against the same deadline as any round trip.
+        let wanted = params.options().map(option_settings).unwrap_or_default();
+        let deadline = (!options.statement_timeout.is_zero())
+            .then(|| options.statement_timeout.saturating_add(ANSWER_GRACE));
+        let (settings, checked) = worker
+            .run(deadline, move |client| check_settings(client, &wanted))
+            .map_err(|_| {
+                LiveError::stopped_answering(&target, options.statement_timeout, ANSWER_GRACE)
+            })?;
+        notes.extend(checked);
         Ok(Self {
-            worker: Worker::start(client),
+            worker,
             options,
             target,
             notes,
