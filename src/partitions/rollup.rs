@@ -255,13 +255,7 @@ fn catalog_group(catalog: &Catalog, removed: u64) -> Option<Group<'_>> {
     if fitting.next().is_some() {
         return None;
     }
-    Some(Group {
-        parent: root.name.clone(),
-        parent_schema: Some(root.schema.clone()),
-        source: ParentSource::Catalog,
-        root: Some(root),
-        members: Vec::new(),
-    })
+    Some(Group::of_root(root, Vec::new()))
 }
 
 /// The members of an Append, with nested Appends folded in (multi-level partitioning, UNION ALL
@@ -310,6 +304,19 @@ struct Group<'c> {
     members: Vec<Member>,
 }
 
+impl<'c> Group<'c> {
+    /// The group of a partitioned table the catalog knows, `root`.
+    fn of_root(root: &'c Relation, members: Vec<Member>) -> Self {
+        Self {
+            parent: root.name.clone(),
+            parent_schema: Some(root.schema.clone()),
+            source: ParentSource::Catalog,
+            root: Some(root),
+            members,
+        }
+    }
+}
+
 /// Splits an Append's members by parent table; members that are no partition are dropped.
 /// Groups come in a stable order: the catalog's parents, then the inferred ones, each by name.
 /// `pruned_at_startup`: the Append had subplans removed at start-up, which only partitioned
@@ -330,13 +337,7 @@ fn group_members<'c>(
         if let Some(root) = catalog_root(catalog, node.schema.as_deref(), relation) {
             by_root
                 .entry((root.schema.as_str(), root.name.as_str()))
-                .or_insert_with(|| Group {
-                    parent: root.name.clone(),
-                    parent_schema: Some(root.schema.clone()),
-                    source: ParentSource::Catalog,
-                    root: Some(root),
-                    members: Vec::new(),
-                })
+                .or_insert_with(|| Group::of_root(root, Vec::new()))
                 .members
                 .push(member);
             continue;
@@ -476,13 +477,7 @@ fn lone_survivor<'c>(
     }
     let member = Member { node: id, scan: id };
     if let Some(root) = catalog_root(catalog, node.schema.as_deref(), relation) {
-        return Some(Group {
-            parent: root.name.clone(),
-            parent_schema: Some(root.schema.clone()),
-            source: ParentSource::Catalog,
-            root: Some(root),
-            members: vec![member],
-        });
+        return Some(Group::of_root(root, vec![member]));
     }
     if catalog.is_some_and(|catalog| catalog.find(node.schema.as_deref(), relation).is_some()) {
         // The catalog knows the relation and says it is no partition.
@@ -521,13 +516,7 @@ fn survivor_of_statement<'c>(
         let named = statement_tables.iter().any(|(schema, name)| {
             *name == root.name && schema.as_ref().is_none_or(|schema| *schema == root.schema)
         });
-        return named.then(|| Group {
-            parent: root.name.clone(),
-            parent_schema: Some(root.schema.clone()),
-            source: ParentSource::Catalog,
-            root: Some(root),
-            members: vec![member],
-        });
+        return named.then(|| Group::of_root(root, vec![member]));
     }
     let (schema, parent) = statement_tables.iter().find(|(_, name)| {
         relation
