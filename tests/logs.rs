@@ -266,3 +266,31 @@ fn a_log_on_stdin_is_read_as_a_log() {
     assert_eq!(report["results"][0]["query"], UNPRUNED);
     assert_eq!(report["results"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn reading_a_log_shows_its_progress_on_a_terminal_and_never_in_a_pipe() {
+    let log = "tests/fixtures/logs/text-stderr.log";
+    let binary = assert_cmd::cargo::cargo_bin("planlint");
+    let command = format!(
+        "'{}' analyze --progress always --color never {log}",
+        binary.display()
+    );
+    // script(1) runs it on a pseudo-terminal; the bar goes by bytes read of the file's size.
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script(1) from util-linux runs commands on a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    let size = fs::metadata(log).unwrap().len();
+    let shown = format!(
+        "{:.2} KiB/{:.2} KiB",
+        size as f64 / 1024.0,
+        size as f64 / 1024.0
+    );
+    assert!(screen.contains(&shown), "{shown} in: {screen}");
+    assert!(screen.contains(log), "{screen}");
+    planlint()
+        .args(["analyze", "--progress", "always", log])
+        .assert()
+        .stderr(predicate::str::contains("KiB").not());
+}

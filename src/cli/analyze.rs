@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use super::files::expand;
 use super::logs::{analyze_log, note_unplanned};
 use super::output::{finish, record_failure, settings, Settings};
+use super::progress::Progress;
 use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::report::InputFailure;
@@ -64,8 +65,23 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
     }
     let mut plans: Vec<AnalyzedPlan> = Vec::new();
     let mut unplanned = Vec::new();
+    let json = matches!(args.report.format, super::args::Format::Json);
     for file in &files {
-        match read_source(file, args.max_input_size) {
+        let mut progress: Option<Progress> = None;
+        let mut on_bytes = |read: u64, size: u64| {
+            progress
+                .get_or_insert_with(|| {
+                    let mut bar = Progress::bytes(args.report.progress, size, json);
+                    bar.working_on(file);
+                    bar
+                })
+                .reached(read);
+        };
+        let source = read_source(file, args.max_input_size, &mut on_bytes);
+        if let Some(progress) = &progress {
+            progress.finish();
+        }
+        match source {
             Ok(Source::Log(log)) => {
                 unplanned.push(analyze_log(log, catalog.as_ref(), config, &mut plans));
             }

@@ -122,9 +122,9 @@ pub struct ReportArgs {
     /// Override a rule threshold, e.g. `seq-scan.min_rows=50000` (repeatable; see `planlint rules NAME`).
     #[arg(long, value_name = "RULE.KEY=VALUE")]
     pub threshold: Vec<String>,
-    /// Show a progress bar on stderr (a terminal only): `auto` once a live run has taken more
-    /// than a second and a half, except under `--format json`; `always`; `never`.
-    #[cfg(feature = "live")]
+    /// Show a progress bar on stderr (a terminal only) for live runs and server logs: `auto` once
+    /// the run has taken more than a second and a half, except under `--format json`; `always`;
+    /// `never`.
     #[arg(long, value_enum, default_value_t = super::progress::ProgressChoice::Auto)]
     pub progress: super::progress::ProgressChoice,
 }

@@ -9,7 +9,6 @@ mod check;
 mod files;
 mod logs;
 mod output;
-#[cfg(feature = "live")]
 mod progress;
 mod rules;
 #[cfg(feature = "live")]

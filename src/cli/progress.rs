@@ -34,7 +34,24 @@ pub struct Progress {
 impl Progress {
     /// Progress over `total` steps of `unit` (e.g. `statements`); `json` when the report is
     /// JSON.
+    #[cfg(feature = "live")]
     pub fn new(choice: ProgressChoice, total: usize, unit: &str, json: bool) -> Self {
+        let template = format!("{{bar:30}} {{pos}}/{{len}} {unit}  {{elapsed}}  {{wide_msg}}");
+        Self::with_template(
+            choice,
+            u64::try_from(total).unwrap_or(u64::MAX),
+            &template,
+            json,
+        )
+    }
+
+    /// Progress through `total` bytes of a file (a server log).
+    pub fn bytes(choice: ProgressChoice, total: u64, json: bool) -> Self {
+        let template = "{bar:30} {bytes}/{total_bytes}  {bytes_per_sec}  {elapsed}  {wide_msg}";
+        Self::with_template(choice, total, template, json)
+    }
+
+    fn with_template(choice: ProgressChoice, total: u64, template: &str, json: bool) -> Self {
         let terminal = std::io::stderr().is_terminal();
         let delay = match choice {
             ProgressChoice::Auto if terminal && !json => Some(SHOW_AFTER),
@@ -42,13 +59,9 @@ impl Progress {
             _ => None,
         };
         let bar = delay.map(|_| {
-            let bar = ProgressBar::with_draw_target(
-                Some(u64::try_from(total).unwrap_or(u64::MAX)),
-                ProgressDrawTarget::hidden(),
-            );
-            let template = format!("{{bar:30}} {{pos}}/{{len}} {unit}  {{elapsed}}  {{wide_msg}}");
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
             bar.set_style(
-                ProgressStyle::with_template(&template)
+                ProgressStyle::with_template(template)
                     .expect("the template is valid")
                     .progress_chars("=> "),
             );
@@ -70,7 +83,16 @@ impl Progress {
         self.show_when_due();
     }
 
+    /// Says how far the work has come, in its unit.
+    pub fn reached(&mut self, position: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(position);
+        }
+        self.show_when_due();
+    }
+
     /// Counts one step done.
+    #[cfg(feature = "live")]
     pub fn step(&mut self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);

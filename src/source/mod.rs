@@ -99,11 +99,16 @@ pub enum Source {
 }
 
 /// Reads the file at `path` (or stdin for `-`) as a server log when it is one, else as plans
-/// ([`load`]). A log file is streamed, whatever its size; stdin is read into memory first (at
-/// most `max_bytes`), as plans are.
-pub fn read_source(path: &str, max_bytes: u64) -> Result<Source, InputError> {
+/// ([`load`]). A log file is streamed, whatever its size, and `progress` is told how many of
+/// its bytes are read (and its size) as it goes; stdin is read into memory first (at most
+/// `max_bytes`), as plans are.
+pub fn read_source(
+    path: &str,
+    max_bytes: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Source, InputError> {
     if path != "-" {
-        if let Some(log) = log::read_log_file(path)? {
+        if let Some(log) = log::read_log_file(path, progress)? {
             return Ok(Source::Log(log));
         }
         return load(path, max_bytes).map(Source::Plans);

@@ -82,15 +82,30 @@ pub struct LogRead {
 }
 
 /// Opens the file at `path` and, when it is a server log, reads it; `Ok(None)` when it is
-/// not one, or cannot be opened (then it is for [`load`](super::load), which says why).
-pub fn read_log_file(path: &str) -> Result<Option<LogRead>, InputError> {
+/// not one, or cannot be opened (then it is for [`load`](super::load), which says why). As it
+/// reads, `progress` is told how many bytes of the file are read, and the file's size.
+pub fn read_log_file(
+    path: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Option<LogRead>, InputError> {
     let Ok(file) = File::open(path) else {
         return Ok(None);
     };
-    if !file.metadata().is_ok_and(|metadata| metadata.is_file()) {
+    let Some(size) = file
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|metadata| metadata.len())
+    else {
         return Ok(None);
-    }
-    let mut reader = BufReader::with_capacity(SNIFF_BYTES * 4, file);
+    };
+    let counted = Counted {
+        inner: file,
+        read: 0,
+        size,
+        progress,
+    };
+    let mut reader = BufReader::with_capacity(SNIFF_BYTES * 4, counted);
     let Ok(head) = reader.fill_buf() else {
         return Ok(None);
     };
@@ -99,6 +114,23 @@ pub fn read_log_file(path: &str) -> Result<Option<LogRead>, InputError> {
         return Ok(None);
     };
     read_log(path, reader, destination).map(Some)
+}
+
+/// A reader that says how far into its file it has read.
+struct Counted<'p, R> {
+    inner: R,
+    read: u64,
+    size: u64,
+    progress: &'p mut dyn FnMut(u64, u64),
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buf)?;
+        self.read += count as u64;
+        (self.progress)(self.read, self.size);
+        Ok(count)
+    }
 }
 
 /// The executions of one group of entries, counted as the log is read.
