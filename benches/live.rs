@@ -6,8 +6,10 @@
 //! - bare: one connection, `EXPLAIN (FORMAT JSON)` of each statement, one round trip each. The
 //!   floor: no tool that explains on the server can do less.
 //! - wrapped: one connection and exactly what planlint sends for each statement (a READ ONLY
-//!   transaction opened with its `SET LOCAL` timeouts in one round trip, `EXPLAIN (SETTINGS,
-//!   FORMAT JSON)`, `ROLLBACK`), without the analysis: the price of its safety, on its own.
+//!   transaction opened with its `SET LOCAL` timeouts, `EXPLAIN (SETTINGS, FORMAT JSON)`,
+//!   `ROLLBACK`), pipelined as planlint pipelines them (up to 32 statements' transactions
+//!   written before their answers are read), without the analysis: the price of its safety, on
+//!   its own.
 //! - planlint: the `planlint check --format json` process over a file of the statements: start,
 //!   connect, read the catalog once, explain, analyse, report. Run over the first statement
 //!   alone too, which splits its time into a cost per run and a cost per statement.
@@ -17,10 +19,13 @@
 //! `scripts/bench-live.sh` starts a throwaway one with the fixture schema and runs this. Without
 //! either variable it says so and exits successfully.
 
+use std::future::{poll_fn, Future};
 use std::process::{Command, Stdio};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use postgres::types::{FromSql, Type};
+use futures_util::future::join3;
 use postgres::{Client, NoTls};
 
 /// Statements per run.
@@ -80,26 +85,64 @@ fn bare(url: &str, statements: &[String]) -> usize {
         .sum()
 }
 
-/// What planlint sends for each statement, without the analysis.
+/// What planlint sends for each statement, pipelined as planlint does, without the analysis.
 fn wrapped(url: &str, statements: &[String]) -> usize {
-    let mut client = Client::connect(url, NoTls).unwrap();
-    statements
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (client, connection) = runtime
+        .block_on(url.parse::<tokio_postgres::Config>().unwrap().connect(NoTls))
+        .unwrap();
+    runtime.spawn(connection);
+    let explains: Vec<String> = statements
         .iter()
-        .map(|statement| {
-            client
-                .batch_execute(
+        .map(|statement| format!("EXPLAIN (SETTINGS, FORMAT JSON) {statement}"))
+        .collect();
+    let transaction = |sql: &str| {
+        let client = &client;
+        let sql = sql.to_owned();
+        Box::pin(async move {
+            let (opened, rows, closed) = join3(
+                client.batch_execute(
                     "START TRANSACTION READ ONLY; \
                      SET LOCAL statement_timeout = 30000; SET LOCAL lock_timeout = 5000",
-                )
-                .unwrap();
-            let sql = format!("EXPLAIN (SETTINGS, FORMAT JSON) {statement}");
-            let length = client.query_typed(&sql, &[]).unwrap()[0]
-                .get::<_, Length>(0)
-                .0;
-            client.batch_execute("ROLLBACK").unwrap();
-            length
+                ),
+                client.query_typed(&sql, &[]),
+                client.batch_execute("ROLLBACK"),
+            )
+            .await;
+            opened.unwrap();
+            closed.unwrap();
+            rows.unwrap()[0].get::<_, Length>(0).0
         })
-        .sum()
+    };
+    runtime.block_on(async {
+        let mut total = 0;
+        for chunk in explains.chunks(32) {
+            let mut running: Vec<_> = chunk.iter().map(|sql| transaction(sql)).collect();
+            // Every transaction's statements written before the first answer is read.
+            let mut early = Vec::new();
+            poll_fn(|context| {
+                early = running
+                    .iter_mut()
+                    .map(|future| match future.as_mut().poll(context) {
+                        Poll::Ready(length) => Some(length),
+                        Poll::Pending => None,
+                    })
+                    .collect();
+                Poll::Ready(())
+            })
+            .await;
+            for (future, early) in running.iter_mut().zip(std::mem::take(&mut early)) {
+                total += match early {
+                    Some(length) => length,
+                    None => future.await,
+                };
+            }
+        }
+        total
+    })
 }
 
 /// The `planlint check` process over the file of the statements.

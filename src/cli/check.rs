@@ -1,5 +1,7 @@
 //! `planlint check`: explain statements on a live database and analyse their plans.
 
+use std::collections::VecDeque;
+
 use super::args::CheckArgs;
 use super::output::{finish, record_failure, settings};
 use super::progress::{Progress, ProgressChoice};
@@ -8,7 +10,7 @@ use super::{print_error, EXIT_ERROR};
 use planlint::catalog::Catalog;
 use planlint::live::{
     resolve, verify_fixes, Environment, ExplainMode, LiveError, LiveErrorKind, LockedRelation,
-    PlanChoice, ProcessEnvironment, Session, SessionOptions, VerifyNotes,
+    PlanChoice, ProcessEnvironment, SentExplain, Session, SessionOptions, VerifyNotes,
 };
 use planlint::plan::{parse_plans, Explain, ParseError};
 use planlint::report::InputFailure;
@@ -107,41 +109,43 @@ pub fn explain_and_analyze(
     // their texts and plans name (a view's plan names the tables under it).
     let mut explained: Vec<(&SourcedStatement, CheckedStatement, StatementPlans)> = Vec::new();
     let mut progress = Progress::new(how.progress, statements.len(), "statements", how.json);
+    // Statements are sent ahead of reading the plans of those before, so that the server's
+    // work and planlint's overlap; their plans and failures are taken in order.
+    let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+    let mut lost = false;
     for (position, statement) in statements.iter().enumerate() {
         progress.working_on(&statement.source);
         progress.step();
-        let checked = match check_statement(&statement.text) {
-            Ok(checked) => checked,
-            Err(message) => {
-                let message = format!("{}: {message}", statement.source);
-                record_failure(failures, &statement.source, "refused", message);
-                continue;
+        let outcome = match check_statement(&statement.text) {
+            Err(message) => Outcome::Refused(format!("{}: {message}", statement.source)),
+            // With --allow-writes, the side effects are told before the statement runs, after
+            // the statements before it have answered.
+            Ok(checked) if how.allow_writes && mode == ExplainMode::Analyze => {
+                lost = receive_all(session, &mut in_flight, statements, &mut explained, failures);
+                if lost {
+                    break;
+                }
+                match warn_of_side_effects(session, &checked, how.params, &statement.source) {
+                    Ok(()) => Outcome::Sent(send(session, &checked, mode, how.params), checked),
+                    Err(failure) => Outcome::Failed(failure),
+                }
             }
+            Ok(checked) => Outcome::Sent(send(session, &checked, mode, how.params), checked),
         };
-        if how.allow_writes && mode == ExplainMode::Analyze {
-            if let Err((kind, message)) =
-                warn_of_side_effects(session, &checked, how.params, &statement.source)
-            {
-                let message = format!("{}: {message}", statement.source);
-                let rest = &statements[position + 1..];
-                let source = &statement.source;
-                if record_live_failure(failures, session, source, kind, message, rest) {
-                    break;
-                }
-                continue;
+        in_flight.push_back(InFlight { position, outcome });
+        while in_flight.len() > AHEAD {
+            let first = in_flight.pop_front().expect("more than AHEAD in flight");
+            lost = receive(session, first, statements, &mut explained, failures);
+            if lost {
+                break;
             }
         }
-        match explain(session, &checked, mode, how.params) {
-            Ok(plans) => explained.push((statement, checked, plans)),
-            Err((kind, message)) => {
-                let message = format!("{}: {message}", statement.source);
-                let rest = &statements[position + 1..];
-                let source = &statement.source;
-                if record_live_failure(failures, session, source, kind, message, rest) {
-                    break;
-                }
-            }
+        if lost {
+            break;
         }
+    }
+    if !lost {
+        receive_all(session, &mut in_flight, statements, &mut explained, failures);
     }
     progress.working_on("reading the catalog, analysing");
     let catalog = if explained.is_empty() || session.is_closed() {
@@ -288,36 +292,129 @@ struct StatementPlans {
 /// A failure with its `kind` for the report.
 type Failure = (&'static str, String);
 
-/// The statement's plans: the generic plan, and, for a parameterised statement with values,
-/// a custom plan for them, which shows whether it prunes only when the values are literals.
-fn explain(
+/// How many statements are sent ahead of the one whose plans are read.
+const AHEAD: usize = 16;
+
+/// A statement taken in turn, and what [`receive`] needs to read its plans.
+struct InFlight {
+    /// Its place among the statements.
+    position: usize,
+    outcome: Outcome,
+}
+
+/// What became of a statement when its turn came.
+enum Outcome {
+    /// Refused before anything was sent: why.
+    Refused(String),
+    /// Its side effects could not be read.
+    Failed(Failure),
+    /// Its EXPLAINs were sent, or could not be.
+    Sent(Result<SentPlans, Failure>, CheckedStatement),
+}
+
+/// The EXPLAINs sent for one statement: its generic plan, and, for a parameterised statement
+/// with values, a custom plan for them, which shows whether it prunes only when the values are
+/// literals.
+struct SentPlans {
+    generic: SentExplain,
+    custom: Option<SentExplain>,
+}
+
+/// Sends the EXPLAINs of `statement` (see [`SentPlans`]) without waiting for them.
+fn send(
     session: &mut Session,
     statement: &CheckedStatement,
     mode: ExplainMode,
     values: &[String],
-) -> Result<StatementPlans, Failure> {
-    let live = |error: LiveError| (kind_name(error.kind()), error.to_string());
-    let unreadable = |error: ParseError| {
-        (
-            "not-a-plan",
-            format!("the server's plan could not be read: {error}"),
-        )
-    };
+) -> Result<SentPlans, Failure> {
     let generic = session
-        .explain(statement, mode, values, PlanChoice::Generic)
-        .map_err(live)?;
+        .send_explain(statement, mode, values, PlanChoice::Generic)
+        .map_err(live_failure)?;
     let custom = if statement.parameters > 0 && !values.is_empty() {
-        let text = session
-            .explain(statement, ExplainMode::Plan, values, PlanChoice::Custom)
-            .map_err(live)?;
-        Some(parse_plans(&text).map_err(unreadable)?)
+        Some(
+            session
+                .send_explain(statement, ExplainMode::Plan, values, PlanChoice::Custom)
+                .map_err(live_failure)?,
+        )
     } else {
         None
     };
-    Ok(StatementPlans {
-        generic: parse_plans(&generic).map_err(unreadable)?,
-        custom,
-    })
+    Ok(SentPlans { generic, custom })
+}
+
+/// [`receive`] of every statement in flight, in order, until the connection is found gone.
+/// Returns whether it is.
+fn receive_all<'s>(
+    session: &mut Session,
+    in_flight: &mut VecDeque<InFlight>,
+    statements: &'s [SourcedStatement],
+    explained: &mut Vec<(&'s SourcedStatement, CheckedStatement, StatementPlans)>,
+    failures: &mut Vec<InputFailure>,
+) -> bool {
+    while let Some(first) = in_flight.pop_front() {
+        if receive(session, first, statements, explained, failures) {
+            in_flight.clear();
+            return true;
+        }
+    }
+    false
+}
+
+/// Reads the plans of a statement in flight into `explained`, or records its failure. Returns
+/// whether the connection is gone, the statements after it then recorded as not checked.
+fn receive<'s>(
+    session: &mut Session,
+    in_flight: InFlight,
+    statements: &'s [SourcedStatement],
+    explained: &mut Vec<(&'s SourcedStatement, CheckedStatement, StatementPlans)>,
+    failures: &mut Vec<InputFailure>,
+) -> bool {
+    let statement = &statements[in_flight.position];
+    let failed = |session: &Session, failures: &mut Vec<InputFailure>, (kind, message)| {
+        let message = format!("{}: {message}", statement.source);
+        let rest = &statements[in_flight.position + 1..];
+        record_live_failure(failures, session, &statement.source, kind, message, rest)
+    };
+    let (sent, checked) = match in_flight.outcome {
+        Outcome::Refused(message) => {
+            record_failure(failures, &statement.source, "refused", message);
+            return false;
+        }
+        Outcome::Failed(failure) => return failed(session, failures, failure),
+        Outcome::Sent(sent, checked) => (sent, checked),
+    };
+    let plans = sent.and_then(|sent| {
+        let unreadable = |error: ParseError| {
+            (
+                "not-a-plan",
+                format!("the server's plan could not be read: {error}"),
+            )
+        };
+        // Both are waited for, so that the custom plan's answer is not left for the statement
+        // after to wait behind; a failure of the generic plan is told first.
+        let generic = session.explained(sent.generic).map_err(live_failure);
+        let custom = sent
+            .custom
+            .map(|custom| session.explained(custom).map_err(live_failure));
+        let generic = parse_plans(&generic?).map_err(unreadable)?;
+        let custom = match custom {
+            Some(text) => Some(parse_plans(&text?).map_err(unreadable)?),
+            None => None,
+        };
+        Ok(StatementPlans { generic, custom })
+    });
+    match plans {
+        Ok(plans) => {
+            explained.push((statement, checked, plans));
+            false
+        }
+        Err(failure) => failed(session, failures, failure),
+    }
+}
+
+/// A live error as a failure of the report.
+fn live_failure(error: LiveError) -> Failure {
+    (kind_name(error.kind()), error.to_string())
 }
 
 /// With `--allow-writes`, says on stderr, before the statement runs, which functions it calls
@@ -330,7 +427,7 @@ fn warn_of_side_effects(
 ) -> Result<(), Failure> {
     let effects = session
         .side_effects(statement, values, PlanChoice::Generic)
-        .map_err(|error| (kind_name(error.kind()), error.to_string()))?;
+        .map_err(live_failure)?;
     if !effects.is_empty() {
         let listed: Vec<String> = effects.iter().map(ToString::to_string).collect();
         eprintln!(

@@ -8,8 +8,9 @@
 
 use std::fmt;
 
-use postgres::types::Type;
+use tokio_postgres::types::Type;
 
+use super::connection::Connection;
 use crate::sql::TableName;
 
 /// The relations locked by other sessions, in the current database: an index's lock counts as
@@ -79,9 +80,9 @@ pub(super) fn relations_setting(tables: &[TableName]) -> String {
 
 /// Reads the locked relations, then the snapshot with their texts unread, in the transaction.
 pub(super) fn read(
-    transaction: &mut postgres::Client,
+    transaction: &mut Connection,
     relations: Option<&str>,
-) -> Result<CatalogRead, postgres::Error> {
+) -> Result<CatalogRead, tokio_postgres::Error> {
     let rows = transaction.query_typed(LOCKED_SQL, &[])?;
     let mut locked = Vec::with_capacity(rows.len());
     let mut oids = Vec::with_capacity(rows.len());

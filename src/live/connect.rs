@@ -7,11 +7,12 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use postgres::types::Type;
-use postgres::{Client, NoTls};
+use tokio_postgres::types::Type;
+use tokio_postgres::NoTls;
 use rustls::ClientConfig;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::connection::{ConnectError, Connection};
 use super::conninfo::{ConnParams, Endpoint, SessionAttrs, SslMode};
 use super::error::LiveError;
 use super::tls::{client_config, TlsSetup};
@@ -22,7 +23,7 @@ const CONNECT_GRACE: Duration = Duration::from_secs(1);
 /// A session's connection, with what `--verbose` tells about how it was made.
 pub(super) struct Connected {
     /// The connection.
-    pub client: Client,
+    pub client: Connection,
     /// `user@host:port/dbname` of the server kept.
     pub target: String,
     /// How the connection was made, one line each: TLS, the hosts passed over.
@@ -38,7 +39,7 @@ struct ServerState {
 /// The outcome of one host.
 enum Attempt {
     /// Connected, and the server is what `target_session_attrs` asks for.
-    Kept(Box<Client>, Vec<String>),
+    Kept(Box<Connection>, Vec<String>),
     /// Connected, but the server is not what was asked for: why.
     Passed(String),
 }
@@ -99,10 +100,10 @@ fn attempt(
     let target = params.target_of(endpoint);
     let mut config = params.config_for(endpoint);
     config.ssl_mode(match params.sslmode {
-        SslMode::Disable => postgres::config::SslMode::Disable,
-        SslMode::Prefer => postgres::config::SslMode::Prefer,
+        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+        SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
         SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
-            postgres::config::SslMode::Require
+            tokio_postgres::config::SslMode::Require
         }
     });
     let rustls: Option<ClientConfig> = tls.config.clone();
@@ -113,19 +114,19 @@ fn attempt(
     std::thread::spawn(move || {
         let mut notes = Vec::new();
         let mut connected = match rustls {
-            None => config.connect(NoTls),
-            Some(rustls) => config.connect(MakeRustlsConnect::new(rustls)),
+            None => Connection::connect(&config, NoTls),
+            Some(rustls) => Connection::connect(&config, MakeRustlsConnect::new(rustls)),
         };
         if fall_back {
-            if let Err(error) = &connected {
+            if let Err(ConnectError::Postgres(error)) = &connected {
                 if is_tls_failure(error) {
                     notes.push(format!(
                         "the TLS handshake failed ({}); connected without TLS, as sslmode=prefer \
                          does (sslmode=require refuses instead)",
                         tls_cause(error)
                     ));
-                    config.ssl_mode(postgres::config::SslMode::Disable);
-                    connected = config.connect(NoTls);
+                    config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+                    connected = Connection::connect(&config, NoTls);
                 }
             }
         }
@@ -133,7 +134,7 @@ fn attempt(
             let state = if wanted == SessionAttrs::Any {
                 None
             } else {
-                Some(server_state(&mut client)?)
+                Some(server_state(&mut client).map_err(ConnectError::Postgres)?)
             };
             Ok((client, state, notes))
         });
@@ -148,7 +149,16 @@ fn attempt(
         receiver.recv_timeout(deadline).ok()
     };
     let (client, state, notes) = match connected {
-        Some(connected) => connected.map_err(|error| LiveError::from_postgres(&target, &error))?,
+        Some(Ok(connected)) => connected,
+        Some(Err(ConnectError::Postgres(error))) => {
+            return Err(LiveError::from_postgres(&target, &error))
+        }
+        Some(Err(ConnectError::Runtime(error))) => {
+            return Err(LiveError::setup(
+                &target,
+                format!("cannot start the connection's runtime: {error}"),
+            ))
+        }
         None => return Err(LiveError::no_answer(&target, params.connect_timeout)),
     };
     let Some(state) = state else {
@@ -185,11 +195,10 @@ fn attempt(
 
 /// Whether the server is in recovery and its sessions read-only: what libpq asks a server
 /// before keeping it under `target_session_attrs`.
-fn server_state(client: &mut Client) -> Result<ServerState, postgres::Error> {
+fn server_state(client: &mut Connection) -> Result<ServerState, tokio_postgres::Error> {
     let row = client.query_one(
         "/* planlint */ SELECT pg_catalog.pg_is_in_recovery(), \
          pg_catalog.current_setting('transaction_read_only') = 'on'",
-        &[],
     )?;
     Ok(ServerState {
         in_recovery: row.try_get(0)?,
@@ -198,12 +207,12 @@ fn server_state(client: &mut Client) -> Result<ServerState, postgres::Error> {
 }
 
 /// Whether the connection failed in the TLS handshake (rather than to connect, or to log in).
-fn is_tls_failure(error: &postgres::Error) -> bool {
+fn is_tls_failure(error: &tokio_postgres::Error) -> bool {
     error.as_db_error().is_none() && tls_source(error).is_some()
 }
 
 /// The TLS library's error behind a failed handshake.
-fn tls_source(error: &postgres::Error) -> Option<&rustls::Error> {
+fn tls_source(error: &tokio_postgres::Error) -> Option<&rustls::Error> {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
@@ -223,7 +232,7 @@ fn tls_source(error: &postgres::Error) -> Option<&rustls::Error> {
 }
 
 /// What went wrong in the handshake, for the note.
-fn tls_cause(error: &postgres::Error) -> String {
+fn tls_cause(error: &tokio_postgres::Error) -> String {
     tls_source(error).map_or_else(|| error.to_string(), ToString::to_string)
 }
 
@@ -232,7 +241,7 @@ fn tls_cause(error: &postgres::Error) -> String {
 /// Checked in a READ ONLY transaction that is rolled back: the setting's value now, against
 /// the value the server makes of the one asked for.
 pub(super) fn check_settings(
-    client: &mut Client,
+    client: &mut Connection,
     settings: &[(String, String)],
 ) -> (Vec<(String, String)>, Vec<String>) {
     let mut notes = Vec::new();
@@ -241,17 +250,17 @@ pub(super) fn check_settings(
     }
     let names: Vec<&str> = settings.iter().map(|(name, _)| name.as_str()).collect();
     let values: Vec<&str> = settings.iter().map(|(_, value)| value.as_str()).collect();
-    let checked = (|| -> Result<Vec<bool>, postgres::Error> {
-        let mut transaction = client.build_transaction().read_only(true).start()?;
-        let rows = transaction.query_typed(
+    let checked = (|| -> Result<Vec<bool>, tokio_postgres::Error> {
+        client.batch_execute("START TRANSACTION READ ONLY")?;
+        let rows = client.query_typed(
             "/* planlint */ SELECT pg_catalog.current_setting(o.name, true) \
                     IS NOT DISTINCT FROM pg_catalog.set_config(o.name, o.value, true) \
              FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS o(name, value, n) \
              ORDER BY o.n",
             &[(&names, Type::TEXT_ARRAY), (&values, Type::TEXT_ARRAY)],
-        )?;
-        transaction.rollback()?;
-        rows.iter().map(|row| row.try_get(0)).collect()
+        );
+        client.batch_execute("ROLLBACK")?;
+        rows?.iter().map(|row| row.try_get(0)).collect()
     })();
     let listed = |pairs: &[&(String, String)]| {
         pairs

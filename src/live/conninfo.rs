@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::config::Host;
-use postgres::Config;
+use tokio_postgres::config::Host;
+use tokio_postgres::Config;
 
 use crate::suggest::did_you_mean;
 
@@ -306,7 +306,7 @@ impl ConnParams {
                 config.host_path(path);
             }
             (None, Some(address)) => {
-                config.host(&address.to_string());
+                config.host(address.to_string());
             }
             (None, None) => {
                 config.host("localhost");
@@ -477,7 +477,7 @@ pub fn resolve(conninfo: Option<&str>, env: &dyn Environment) -> Result<ConnPara
         None => 10,
     };
     let mut endpoints = endpoints(&config)?;
-    if config.get_load_balance_hosts() == postgres::config::LoadBalanceHosts::Random {
+    if config.get_load_balance_hosts() == tokio_postgres::config::LoadBalanceHosts::Random {
         shuffle(&mut endpoints);
     }
     if config.get_password().is_none() {

@@ -112,7 +112,7 @@ impl LiveError {
     }
 
     /// An error of the postgres client or the server.
-    pub fn from_postgres(target: &str, error: &postgres::Error) -> Self {
+    pub fn from_postgres(target: &str, error: &tokio_postgres::Error) -> Self {
         let one_line = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
         if let Some(db) = error.as_db_error() {
             let code = db.code().code();

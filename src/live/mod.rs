@@ -12,6 +12,7 @@
 
 mod catalog_read;
 mod connect;
+mod connection;
 mod conninfo;
 mod error;
 mod recorded;
@@ -28,6 +29,6 @@ pub use conninfo::{
 };
 pub use error::{LiveError, LiveErrorKind};
 pub use recorded::{Ranking, Recorded, RecordedStatement, TopFilter};
-pub use session::{ExplainMode, PlanChoice, Session, SessionOptions};
+pub use session::{ExplainMode, PlanChoice, SentExplain, Session, SessionOptions};
 pub use side_effects::{Effect, SideEffect};
 pub use verify::{verify_fixes, VerifyNotes};

@@ -4,7 +4,7 @@
 //! sends; the columns are read through `to_jsonb`, so one query fits PostgreSQL 12's
 //! `total_time` and 13's `total_exec_time` alike.
 
-use postgres::types::Type;
+use tokio_postgres::types::Type;
 
 use super::error::LiveError;
 use super::session::Session;
@@ -121,8 +121,7 @@ impl Session {
                         pg_catalog.current_database()::text, \
                         (SELECT setting::int8 FROM pg_catalog.pg_settings \
                          WHERE name = 'track_activity_query_size')",
-                &[],
-            )?;
+                )?;
             let schema: Option<String> = row.try_get(0)?;
             let preloaded: String = row.try_get(1)?;
             let database: String = row.try_get(2)?;

@@ -6,16 +6,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use postgres::types::{FromSql, Type};
-use postgres::Client;
+use tokio_postgres::types::{FromSql, Type};
 
 use super::catalog_read::{self, relations_setting, CatalogRead};
 use super::connect::{check_settings, connect, Connected};
+use super::connection::{Answer, Connection, Exchange};
 use super::conninfo::option_settings;
 use super::conninfo::ConnParams;
 use super::error::LiveError;
 use super::side_effects::{names_to_resolve, side_effects, Callable, SideEffect, RESOLVE_SQL};
-use super::worker::{NoAnswer, Worker};
+use super::worker::{NoAnswer, Pending, Worker};
 use crate::sql::{Calls, CheckedStatement, TableName};
 
 /// Time allowed past `statement_timeout` for the answer to a round trip: for the statements
@@ -77,6 +77,16 @@ impl<'a> FromSql<'a> for JsonText {
 
     fn accepts(ty: &Type) -> bool {
         matches!(*ty, Type::JSON | Type::TEXT | Type::VARCHAR)
+    }
+}
+
+impl PlanChoice {
+    /// The `SET LOCAL` that makes EXECUTE plan this way.
+    fn setting(self) -> &'static str {
+        match self {
+            Self::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
+            Self::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
+        }
     }
 }
 
@@ -148,6 +158,21 @@ impl Session {
         values: &[String],
         plan: PlanChoice,
     ) -> Result<String, LiveError> {
+        let sent = self.send_explain(statement, mode, values, plan)?;
+        self.explained(sent)
+    }
+
+    /// [`Session::explain`] in two halves: this one sends the EXPLAIN without waiting for its
+    /// plan, which [`Session::explained`] reads. What the caller does in between (reading the
+    /// plan of the statement before) overlaps with the server's work; EXPLAINs sent one after
+    /// another run in that order, back to back, each in its own transaction.
+    pub fn send_explain(
+        &mut self,
+        statement: &CheckedStatement,
+        mode: ExplainMode,
+        values: &[String],
+        plan: PlanChoice,
+    ) -> Result<SentExplain, LiveError> {
         let guarded = mode == ExplainMode::Analyze && !self.options.allow_writes;
         if guarded {
             if let Some(writes) = &statement.writes {
@@ -161,13 +186,15 @@ impl Session {
             ExplainMode::Plan => "SETTINGS, FORMAT JSON",
             ExplainMode::Analyze => "ANALYZE, BUFFERS, SETTINGS, FORMAT JSON",
         };
-        let read_only = mode == ExplainMode::Plan || !self.options.allow_writes;
-        let begin = self.begin(read_only);
+        if mode == ExplainMode::Plan {
+            return self.send_plan_explain(statement, options, values, plan);
+        }
+        let begin = self.begin(!self.options.allow_writes);
         let statement = statement.clone();
         let values = values.to_vec();
         // The plan that finds the functions, then the EXPLAIN ANALYZE.
         let statements = if guarded { 2 } else { 1 };
-        let outcome = self.round_trip(statements, move |client| {
+        let queued = self.send(statements, move |client| {
             rolled_back(client, &begin, |client| {
                 with_target(client, &statement, &values, plan, |tx, target| {
                     if guarded {
@@ -182,6 +209,25 @@ impl Session {
                 })
             })
         })?;
+        Ok(SentExplain(Sent::Alone(queued)))
+    }
+
+    /// The plan text of an EXPLAIN [`Session::send_explain`] sent, waited for against its
+    /// deadline.
+    pub fn explained(&mut self, sent: SentExplain) -> Result<String, LiveError> {
+        let outcome = match sent.0 {
+            Sent::Exchange(pending) => {
+                let (limit, deadline) = self.deadline(1);
+                let rows = match self.worker.wait(pending, deadline) {
+                    Ok(rows) => rows,
+                    Err(no_answer) => return Err(self.no_answer(no_answer, limit)),
+                };
+                return rows
+                    .and_then(plan_text)
+                    .map_err(|error| LiveError::from_postgres(&self.target, &error));
+            }
+            Sent::Alone(queued) => self.answer(queued)?,
+        };
         outcome.map_err(|effects| {
             let listed: Vec<String> = effects.iter().map(ToString::to_string).collect();
             LiveError::refused(format!(
@@ -189,6 +235,43 @@ impl Session {
                 listed.join("; ")
             ))
         })
+    }
+
+    /// Plain EXPLAIN of `statement`, which executes nothing, in one exchange with the server:
+    /// the READ ONLY transaction opened, the statement prepared when it has parameters, the
+    /// EXPLAIN, and the rollback (with the DEALLOCATE of the prepared statement, which a
+    /// rollback does not undo) are sent at once, then their answers read (see
+    /// [`Connection::pipelined`]). The server runs them in that order as it would one by one;
+    /// when one fails, those after it in the transaction fail too and the rollback still runs.
+    fn send_plan_explain(
+        &mut self,
+        statement: &CheckedStatement,
+        options: &str,
+        values: &[String],
+        plan: PlanChoice,
+    ) -> Result<SentExplain, LiveError> {
+        let mut open = self.begin(true);
+        let (prepare, target, close) = if statement.parameters == 0 {
+            (None, statement.text.clone(), "ROLLBACK".to_owned())
+        } else {
+            open.push_str("; ");
+            open.push_str(plan.setting());
+            (
+                Some(format!("PREPARE {PREPARED_NAME} AS {}", statement.text)),
+                execute(statement, values),
+                format!("ROLLBACK; DEALLOCATE {PREPARED_NAME}"),
+            )
+        };
+        let exchange = Exchange {
+            open,
+            prepare,
+            explain: format!("EXPLAIN ({options}) {target}"),
+            close,
+        };
+        match self.worker.submit_exchange(exchange) {
+            Ok(pending) => Ok(SentExplain(Sent::Exchange(pending))),
+            Err(no_answer) => Err(self.no_answer(no_answer, Duration::ZERO)),
+        }
     }
 
     /// The functions running `statement` would call whose effects a read-only transaction and
@@ -274,7 +357,7 @@ impl Session {
     pub(super) fn read_only<T, F>(&mut self, statements: u32, work: F) -> Result<T, LiveError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, tokio_postgres::Error> + Send + 'static,
     {
         let begin = self.begin(true);
         self.round_trip(statements, move |client| rolled_back(client, &begin, work))
@@ -315,30 +398,80 @@ impl Session {
     fn round_trip<T, F>(&mut self, statements: u32, work: F) -> Result<T, LiveError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, tokio_postgres::Error> + Send + 'static,
     {
-        let limit = self.options.statement_timeout.saturating_mul(statements);
-        let deadline = (!limit.is_zero()).then(|| limit.saturating_add(ANSWER_GRACE));
-        match self.worker.run(deadline, work) {
-            Ok(result) => result.map_err(|error| LiveError::from_postgres(&self.target, &error)),
-            Err(NoAnswer::TimedOut) => Err(LiveError::stopped_answering(
-                &self.target,
-                limit,
-                ANSWER_GRACE,
-            )),
-            Err(NoAnswer::GivenUp) => Err(LiveError::given_up(&self.target)),
+        let queued = self.send(statements, work)?;
+        self.answer(queued)
+    }
+
+    /// The first half of [`Session::round_trip`]: queues `work` on the connection's thread.
+    fn send<T, F>(&mut self, statements: u32, work: F) -> Result<Queued<T>, LiveError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, tokio_postgres::Error> + Send + 'static,
+    {
+        match self.worker.submit(work) {
+            Ok(pending) => Ok(Queued {
+                pending,
+                statements,
+            }),
+            Err(no_answer) => Err(self.no_answer(no_answer, Duration::ZERO)),
         }
     }
+
+    /// The second half of [`Session::round_trip`]: waits for the answer of what
+    /// [`Session::send`] queued, against its deadline from now.
+    fn answer<T>(&mut self, queued: Queued<T>) -> Result<T, LiveError> {
+        let (limit, deadline) = self.deadline(queued.statements);
+        match self.worker.wait(queued.pending, deadline) {
+            Ok(result) => result.map_err(|error| LiveError::from_postgres(&self.target, &error)),
+            Err(no_answer) => Err(self.no_answer(no_answer, limit)),
+        }
+    }
+
+    /// `statements` times `statement_timeout`, and the deadline that gives: that plus
+    /// [`ANSWER_GRACE`], or none when the timeout is 0.
+    fn deadline(&self, statements: u32) -> (Duration, Option<Duration>) {
+        let limit = self.options.statement_timeout.saturating_mul(statements);
+        (limit, (!limit.is_zero()).then(|| limit.saturating_add(ANSWER_GRACE)))
+    }
+
+    /// The error of a round trip that got no answer within `limit` and the grace.
+    fn no_answer(&self, no_answer: NoAnswer, limit: Duration) -> LiveError {
+        match no_answer {
+            NoAnswer::TimedOut => LiveError::stopped_answering(&self.target, limit, ANSWER_GRACE),
+            NoAnswer::GivenUp => LiveError::given_up(&self.target),
+        }
+    }
+}
+
+/// Work queued on the connection's thread, with the number of statements its deadline allows
+/// for.
+struct Queued<T> {
+    pending: Pending<Result<T, tokio_postgres::Error>>,
+    statements: u32,
+}
+
+/// An EXPLAIN sent by [`Session::send_explain`], whose plan [`Session::explained`] reads.
+pub struct SentExplain(Sent);
+
+/// How an EXPLAIN was sent.
+enum Sent {
+    /// A plain EXPLAIN, pipelined with those sent with it: its rows.
+    Exchange(Pending<Answer>),
+    /// An EXPLAIN ANALYZE, alone on the connection: the plan text, or the side effects that
+    /// refused it.
+    Alone(Queued<Result<String, Vec<SideEffect>>>),
 }
 
 /// Runs `work` in the transaction `begin` opens (see [`Session::begin`]: one round trip, not
 /// one for `START TRANSACTION` and one for the settings), and always rolls it back: also when
 /// `begin` or `work` fails, so that no connection, a pooler's above all, is left inside it.
 fn rolled_back<T>(
-    client: &mut Client,
+    client: &mut Connection,
     begin: &str,
-    work: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
-) -> Result<T, postgres::Error> {
+    work: impl FnOnce(&mut Connection) -> Result<T, tokio_postgres::Error>,
+) -> Result<T, tokio_postgres::Error> {
     let result = client.batch_execute(begin).and_then(|()| work(client));
     let rollback = client.batch_execute("ROLLBACK");
     let result = result?;
@@ -347,8 +480,12 @@ fn rolled_back<T>(
 }
 
 /// Runs a query that returns one text or json value (EXPLAIN, the snapshot query).
-fn query_plan(transaction: &mut Client, sql: &str) -> Result<String, postgres::Error> {
-    let rows = transaction.query_typed(sql, &[])?;
+fn query_plan(transaction: &mut Connection, sql: &str) -> Result<String, tokio_postgres::Error> {
+    plan_text(transaction.query_typed(sql, &[])?)
+}
+
+/// The text of EXPLAIN's rows, one line each.
+fn plan_text(rows: Vec<tokio_postgres::Row>) -> Result<String, tokio_postgres::Error> {
     let mut text = String::new();
     for row in rows {
         text.push_str(&row.try_get::<_, JsonText>(0)?.0);
@@ -362,33 +499,22 @@ fn query_plan(transaction: &mut Client, sql: &str) -> Result<String, postgres::E
 /// prepared statement is deallocated inside the transaction, also when `work` fails (a savepoint
 /// keeps the transaction usable for that).
 fn with_target<T>(
-    transaction: &mut Client,
+    transaction: &mut Connection,
     statement: &CheckedStatement,
     values: &[String],
     plan: PlanChoice,
-    work: impl FnOnce(&mut Client, &str) -> Result<T, postgres::Error>,
-) -> Result<T, postgres::Error> {
+    work: impl FnOnce(&mut Connection, &str) -> Result<T, tokio_postgres::Error>,
+) -> Result<T, tokio_postgres::Error> {
     if statement.parameters == 0 {
         return work(transaction, &statement.text);
     }
-    transaction.batch_execute(match plan {
-        PlanChoice::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
-        PlanChoice::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
-    })?;
+    transaction.batch_execute(plan.setting())?;
     transaction.query_typed(
         &format!("PREPARE {PREPARED_NAME} AS {}", statement.text),
         &[],
     )?;
     transaction.batch_execute("SAVEPOINT planlint_explain")?;
-    let arguments: Vec<String> = (0..statement.parameters)
-        .map(|index| {
-            values
-                .get(index)
-                .map_or_else(|| "NULL".to_owned(), |value| quote_literal(value))
-        })
-        .collect();
-    let target = format!("EXECUTE {PREPARED_NAME}({})", arguments.join(", "));
-    let result = work(transaction, &target);
+    let result = work(transaction, &execute(statement, values));
     if result.is_err() {
         transaction.batch_execute("ROLLBACK TO SAVEPOINT planlint_explain")?;
     }
@@ -396,14 +522,27 @@ fn with_target<T>(
     result
 }
 
+/// `EXECUTE` of the prepared statement with `values` for its parameters, NULL where none is
+/// given.
+fn execute(statement: &CheckedStatement, values: &[String]) -> String {
+    let arguments: Vec<String> = (0..statement.parameters)
+        .map(|index| {
+            values
+                .get(index)
+                .map_or_else(|| "NULL".to_owned(), |value| quote_literal(value))
+        })
+        .collect();
+    format!("EXECUTE {PREPARED_NAME}({})", arguments.join(", "))
+}
+
 /// The side effects of running `target` (the statement, whose text is `text`): the functions
 /// called in the text and in the `EXPLAIN (VERBOSE)` plan, where views are expanded, resolved
 /// in the catalog through the session's search path. Plans, and runs nothing.
 fn inspect(
-    transaction: &mut Client,
+    transaction: &mut Connection,
     text: &str,
     target: &str,
-) -> Result<Vec<SideEffect>, postgres::Error> {
+) -> Result<Vec<SideEffect>, tokio_postgres::Error> {
     let plan = query_plan(
         transaction,
         &format!("EXPLAIN (VERBOSE, FORMAT JSON) {target}"),
@@ -426,7 +565,7 @@ fn inspect(
     )?;
     let mut catalog = Vec::with_capacity(rows.len());
     for row in rows {
-        let count = |index: usize| -> Result<usize, postgres::Error> {
+        let count = |index: usize| -> Result<usize, tokio_postgres::Error> {
             Ok(usize::try_from(row.try_get::<_, i32>(index)?).unwrap_or(0))
         };
         catalog.push(Callable {
