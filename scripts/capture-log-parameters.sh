@@ -7,7 +7,7 @@
 # fixture comes from (scripts/capture-logs.sh), writes no such line.
 #
 #   scripts/capture-log-parameters.sh          # PostgreSQL 18 (scripts/pg-versions.sh installs
-#                                              # it under target/pg-versions; needs npm); ~15 s
+#                                              # it under target/pg-versions; needs npm); ~20 s
 #   scripts/capture-log-parameters.sh 16       # another major, 16 or later
 #   PLANLINT_CAPTURE_OUT=DIR scripts/capture-log-parameters.sh
 #                                              # write DIR/tests/fixtures/logs/ instead

@@ -1,6 +1,8 @@
 //! Reading a PostgreSQL server log: every auto_explain entry (`duration: … ms  plan:` and the
 //! plan after it, in auto_explain's text or JSON `log_format`) from a stderr log with any
 //! `log_line_prefix`, a csvlog or a jsonlog (PostgreSQL 15+), other sessions' lines in between.
+//! The values of bind parameters that PostgreSQL 16+ writes after the statement
+//! (`Query Parameters:`) are read past, whatever lines they span.
 //!
 //! The log is streamed line by line ([`records`]) in constant memory whatever its size; only
 //! the groups of entries are kept ([`group`]): the entries of one statement with one plan
