@@ -16,7 +16,11 @@
 # stops mid-batch:
 # PLANLINT_TEST_DISPOSABLE_URL, its data directory PLANLINT_TEST_DISPOSABLE_DATA_DIR,
 # PLANLINT_TEST_PG_CTL (pg_ctl's path) and PLANLINT_TEST_DISPOSABLE_OS_USER (the OS user to run
-# pg_ctl as; empty when not root).
+# pg_ctl as; empty when not root). PLANLINT_TEST_SERVER_LOG is the primary's stderr log; a
+# server with the logging collector writing every log_destination at once, auto_explain
+# preloaded and the fixture schema's orders table, is PLANLINT_TEST_COLLECTOR_URL, with its
+# three logs PLANLINT_TEST_COLLECTOR_LOG (stderr), PLANLINT_TEST_COLLECTOR_CSVLOG and
+# PLANLINT_TEST_COLLECTOR_JSONLOG (for tests/live_logs.rs).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
@@ -92,9 +96,21 @@ pgbouncer_stop() {
     pgbouncer_dir="" pgbouncer_pid="" pgbouncer_wrapper=""
 }
 
+# The server with the logging collector lives in the primary's temp dir too.
+collector_dir="" collector_pid="" collector_wrapper=""
+collector_stop() {
+    if [[ -z $collector_pid && -n $collector_dir && -f $collector_dir/data/postmaster.pid ]]; then
+        collector_pid=$(head -n 1 "$collector_dir/data/postmaster.pid" 2>/dev/null || true)
+    fi
+    stop_pid "$collector_pid" INT   # SIGINT: PostgreSQL's fast shutdown
+    if [[ -n $collector_wrapper ]]; then wait "$collector_wrapper" 2>/dev/null || true; fi
+    collector_dir="" collector_pid="" collector_wrapper=""
+}
+
 # PgBouncer and the standby first: both lean on the primary, and live in its temp dir.
 cleanup() {
     test_versions_stop
+    collector_stop
     v1_stop
     disposable_stop
     pgbouncer_stop
@@ -332,6 +348,46 @@ psql -h "$v1_dir" -p "$v1_port" \
     -c "CREATE ROLE planlint_password LOGIN PASSWORD 'planlint-test-password'" >/dev/null
 log "server with a version 1 certificate ready on 127.0.0.1:$v1_port (pid $v1_pid)"
 export PLANLINT_TEST_V1_CERT_URL="host=127.0.0.1 port=$v1_port user=$PGUSER dbname=postgres"
+
+# --- A server with the logging collector: stderr, csvlog and jsonlog at once -------------------
+# tests/live_logs.rs runs one workload with auto_explain and reads it back from each of the
+# three files the collector writes, which the primary (logging_collector=off, its stderr in
+# postgres.log) cannot give. Small and fed by that test alone; it gets only the table the
+# workload scans, the fixture schema's partitioned orders, copied from the primary with
+# pg_dump (~1.6 s, where loading the whole fixture schema takes ~5.4 s).
+collector_dir=$PLANLINT_PG_DIR/collector
+mkdir -p "$collector_dir"
+chown --reference="$PLANLINT_PG_DIR" "$collector_dir"
+chmod 700 "$collector_dir"
+_pg_temp_initdb "$PLANLINT_PG_BIN" "$collector_dir" "$PGUSER" \
+    || { cat "$collector_dir/initdb.log" >&2; fatal "initdb of the logging collector server failed"; }
+collector_port=$(_pg_temp_free_port) || fatal "no free port for the logging collector server"
+# A fixed file name without rotation: one file per destination for the whole run, the csvlog
+# and jsonlog named as the stderr one with .csv and .json.
+_pg_temp_launch "$PLANLINT_PG_BIN" "$collector_dir" "$collector_port" -c max_connections=10 \
+    -c shared_buffers=16MB -c shared_preload_libraries=auto_explain -c logging_collector=on \
+    -c log_destination=stderr,csvlog,jsonlog -c log_directory="$collector_dir/log" \
+    -c log_filename=postgresql.log -c log_rotation_age=0 -c log_rotation_size=0
+collector_wrapper=$_PG_TEMP_LAUNCHED
+if ! _pg_temp_wait_ready "$PLANLINT_PG_BIN" "$collector_port" "$PGUSER" "$collector_wrapper"; then
+    tail -n 20 "$collector_dir/postgres.log" "$collector_dir/log/postgresql.log" >&2 || true
+    fatal "the logging collector server did not start (log above)"
+fi
+collector_pid=$(head -n 1 "$collector_dir/data/postmaster.pid")
+for extension in log csv json; do
+    [[ -f $collector_dir/log/postgresql.$extension ]] \
+        || fatal "the logging collector wrote no $collector_dir/log/postgresql.$extension"
+done
+"$PLANLINT_PG_BIN/pg_dump" --no-owner --no-privileges --table=orders --table='orders_p*' \
+    | psql -h 127.0.0.1 -p "$collector_port" >/dev/null \
+    && psql -h 127.0.0.1 -p "$collector_port" -c "ANALYZE orders" >/dev/null \
+    || fatal "copying orders from the primary into the logging collector server failed"
+log "logging collector server ready on 127.0.0.1:$collector_port (pid $collector_pid," \
+    "logs $collector_dir/log/postgresql.{log,csv,json})"
+export PLANLINT_TEST_COLLECTOR_URL="host=127.0.0.1 port=$collector_port user=$PGUSER dbname=postgres sslmode=disable"
+export PLANLINT_TEST_COLLECTOR_LOG=$collector_dir/log/postgresql.log
+export PLANLINT_TEST_COLLECTOR_CSVLOG=$collector_dir/log/postgresql.csv
+export PLANLINT_TEST_COLLECTOR_JSONLOG=$collector_dir/log/postgresql.json
 
 # --- PostgreSQL 12 and 18, for tests/live_versions.rs ----------------------------------------
 if ! test_versions_start; then

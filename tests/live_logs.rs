@@ -1,16 +1,20 @@
 //! auto_explain on the test server (`scripts/test.sh` preloads it): a workload of two
 //! concurrent sessions, logged in auto_explain's text and JSON formats to the server's stderr
-//! log, read back by `planlint analyze` from the slice of the log it wrote.
+//! log, read back by `planlint analyze` from the slice of the log it wrote. The same workload
+//! on the server with the logging collector (`PLANLINT_TEST_COLLECTOR_URL`) is read back from
+//! each of the stderr, csvlog and jsonlog files it writes at once.
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use postgres::{Client, NoTls};
 use serde_json::Value;
 
 mod common;
-use common::{database_url, planlint};
+use common::{database_url, planlint, url_from};
 
 /// Executions of the statement that scans every partition of orders.
 const UNPRUNED_CALLS: usize = 6;
@@ -226,4 +230,172 @@ fn statements_logged_without_a_plan_are_explained_with_db() {
         stderr.contains("not explainable"),
         "the SET is counted as what it is: {stderr}"
     );
+}
+
+/// The server with the logging collector: its conninfo and its logs, stderr's first.
+struct Collector {
+    url: String,
+    /// `(destination, path)` of the stderr, csvlog and jsonlog files.
+    logs: [(&'static str, String); 3],
+}
+
+/// The server with the logging collector; without one, CI fails and a local run says it skips.
+fn collector() -> Option<Collector> {
+    let url = url_from(
+        "PLANLINT_TEST_COLLECTOR_URL",
+        "the server with the logging collector",
+    )?;
+    let path = |variable: &str| match std::env::var(variable) {
+        Ok(path) if !path.is_empty() => path,
+        _ => {
+            panic!("PLANLINT_TEST_COLLECTOR_URL is set but {variable} is not: run scripts/test.sh")
+        }
+    };
+    Some(Collector {
+        url,
+        logs: [
+            ("stderr", path("PLANLINT_TEST_COLLECTOR_LOG")),
+            ("csvlog", path("PLANLINT_TEST_COLLECTOR_CSVLOG")),
+            ("jsonlog", path("PLANLINT_TEST_COLLECTOR_JSONLOG")),
+        ],
+    })
+}
+
+/// What the server wrote to `log` from `from` up to the end of the first line holding `marker`,
+/// once it is there: a record after the workload's, so every entry before it is whole (the
+/// collector writes each record whole, in the order it got them). Fails after 30 s.
+fn appended_until(log: &str, from: u64, marker: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = appended(log, from);
+        if let Some(at) = text.find(marker) {
+            let end = text[at..]
+                .find('\n')
+                .map_or(text.len(), |newline| at + newline + 1);
+            return text[..end].to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{log}: no {marker} after 30 s; it holds:\n{text}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A result without what tells the files apart (the file's name, the line an entry starts on).
+fn without_place(result: &Value) -> Value {
+    let mut result = result.clone();
+    let object = result.as_object_mut().unwrap();
+    object.remove("source");
+    object.remove("log_line");
+    result
+}
+
+#[test]
+fn stderr_csvlog_and_jsonlog_of_one_workload_give_the_same_statements_and_times() {
+    let Some(collector) = collector() else {
+        return;
+    };
+    let mut client = Client::connect(&collector.url, NoTls).unwrap();
+    let row = client
+        .query_one(
+            "SELECT current_setting('log_destination'), \
+                    current_setting('shared_preload_libraries')",
+            &[],
+        )
+        .unwrap();
+    let (destinations, libraries): (String, String) = (row.get(0), row.get(1));
+    assert_eq!(destinations, "stderr,csvlog,jsonlog");
+    assert_eq!(libraries, "auto_explain");
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["text", "json"] {
+        let tag = format!("planlint-live-destinations-{format}-{}", std::process::id());
+        let starts: Vec<u64> = collector
+            .logs
+            .iter()
+            .map(|(_, log)| fs::metadata(log).unwrap().len())
+            .collect();
+        workload(&collector.url, format, &tag);
+        // Logged after every entry of the workload, whose statements have all returned.
+        let marker = format!("{tag}-end");
+        client
+            .batch_execute(&format!("DO $$ BEGIN RAISE LOG '{marker}'; END $$"))
+            .unwrap();
+        let mut reports = Vec::new();
+        for ((destination, log), start) in collector.logs.iter().zip(starts) {
+            let text = appended_until(log, start, &marker);
+            let extension = Path::new(log).extension().unwrap();
+            let slice = dir
+                .path()
+                .join(format!("{format}-{destination}"))
+                .with_extension(extension);
+            fs::write(&slice, &text).unwrap();
+            let output = planlint()
+                .args(["analyze", "--format", "json"])
+                .arg(&slice)
+                .output()
+                .unwrap();
+            let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+                panic!(
+                    "{format} {destination}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+            let results = report["results"].as_array().unwrap();
+            // Only the workload runs on this server: its two statements, the scan of every
+            // partition first.
+            assert_eq!(results.len(), 2, "{format} {destination}: {report:#}");
+            let (top, pruned) = (&results[0], &results[1]);
+            let query = top["query"].as_str().unwrap();
+            assert!(
+                query.contains(&tag) && query.ends_with("customer_id = 5"),
+                "{format} {destination}: {top:#}"
+            );
+            assert_eq!(top["calls"], UNPRUNED_CALLS, "{format} {destination}");
+            assert_eq!(
+                top["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|finding| finding["rule"] == "unpruned-partitions")
+                    .count(),
+                1,
+                "{format} {destination}: {top:#}"
+            );
+            let query = pruned["query"].as_str().unwrap();
+            assert!(
+                query.contains(&tag) && query.ends_with("order_id = 7"),
+                "{format} {destination}: {pruned:#}"
+            );
+            assert_eq!(pruned["calls"], PRUNED_CALLS, "{format} {destination}");
+            let lines: Vec<&str> = text.lines().collect();
+            for result in results {
+                let line = usize::try_from(result["log_line"].as_u64().unwrap()).unwrap();
+                let duration = result["duration_ms"].as_f64().unwrap();
+                assert!(
+                    lines[line - 1].contains(&format!("duration: {duration:.3} ms  plan:")),
+                    "{format} {destination}: line {line}: {}",
+                    lines[line - 1]
+                );
+            }
+            reports.push((destination, report));
+        }
+        // One execution, one message, written three ways: the same statements, counts,
+        // durations and findings from each file.
+        let (_, stderr) = &reports[0];
+        for (destination, report) in &reports[1..] {
+            for (ours, theirs) in report["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(stderr["results"].as_array().unwrap())
+            {
+                assert_eq!(
+                    without_place(ours),
+                    without_place(theirs),
+                    "{format}: {destination} and stderr"
+                );
+            }
+        }
+    }
 }

@@ -294,3 +294,195 @@ fn reading_a_log_shows_its_progress_on_a_terminal_and_never_in_a_pipe() {
         .assert()
         .stderr(predicate::str::contains("KiB").not());
 }
+
+/// The logs scripts/capture-log-parameters.sh captured from PostgreSQL 18.4: pgbench 15 ran the
+/// same statements with bind parameters, so auto_explain wrote `Query Parameters:` after each
+/// statement (a "Query Parameters" member in its JSON format), except in `-none`, where
+/// log_parameter_max_length = 0 left them out.
+const PARAMETER_LOGS: [&str; 5] = [
+    "pg18-params-text-stderr.log",
+    "pg18-params-text-stderr-none.log",
+    "pg18-params-text-stderr-generic.log",
+    "pg18-params-text-csvlog-truncated.csv",
+    "pg18-params-json-jsonlog.json",
+];
+
+/// The statements of the parameter logs, each run 8 times with other values.
+const PARAMETER_STATEMENTS: [&str; 4] = [
+    "SELECT * FROM orders WHERE customer_id = $1;",
+    "SELECT * FROM orders WHERE order_id = $1;",
+    "SELECT count(*) FROM customers WHERE region = $1;",
+    "SELECT id, region FROM customers WHERE email = $1;",
+];
+
+/// What the analysis of a log says about its statements, by statement: the calls, and every
+/// finding without its time (which differs from run to run).
+fn analysis(report: &Value) -> Vec<(String, u64, Vec<Value>)> {
+    let mut analysis: Vec<(String, u64, Vec<Value>)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            let findings = result["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|finding| {
+                    let mut finding = finding.clone();
+                    finding.as_object_mut().unwrap().remove("impact");
+                    finding
+                })
+                .collect();
+            (
+                result["query"].as_str().unwrap().to_owned(),
+                result["calls"].as_u64().unwrap(),
+                findings,
+            )
+        })
+        .collect();
+    analysis.sort_by(|a, b| a.0.cmp(&b.0));
+    analysis
+}
+
+#[test]
+fn the_parameter_logs_hold_what_they_claim() {
+    let read = |name: &str| fs::read_to_string(path(name)).unwrap();
+    // A value whole, of two lines, its quote doubled; pruned from the plan under -none.
+    let text = read("pg18-params-text-stderr.log");
+    assert!(text.contains("\n\tQuery Parameters: $1 = 'it''s the eu\n\tand the uk'\n"));
+    assert!(!read("pg18-params-text-stderr-none.log").contains("Query Parameters"));
+    // Generic plans: the values are only in the parameters, one with a blank line and a line
+    // that reads as a plan node.
+    let generic = read("pg18-params-text-stderr-generic.log");
+    assert!(generic.contains("$1 = 'it''s urgent\n\t\n\tSort the eu orders first'\n"));
+    assert!(generic.contains("Filter: (region = $1)"));
+    // Cut at 6 bytes.
+    assert!(read("pg18-params-text-csvlog-truncated.csv")
+        .contains("Query Parameters: $1 = 'user31...'"));
+    assert!(read("pg18-params-json-jsonlog.json")
+        .contains(r#"\"Query Parameters\": \"$1 = 'it''s the eu\\nand the uk'\""#));
+}
+
+#[test]
+fn bind_parameters_are_read_past_and_their_executions_group() {
+    for name in PARAMETER_LOGS {
+        let file = path(name);
+        let (report, stderr) = json_report(&file);
+        // Every statement as logged, without its values, its 8 executions one group.
+        let found = statements(&report);
+        let mut queries: Vec<&str> = found.iter().map(|(query, _)| query.as_str()).collect();
+        queries.sort_unstable();
+        assert_eq!(queries, PARAMETER_STATEMENTS, "{name}: {stderr}");
+        assert!(
+            found.iter().all(|(_, calls)| *calls == 8),
+            "{name}: {found:?}"
+        );
+        let top = &report["results"][0];
+        assert_eq!(top["query"], PARAMETER_STATEMENTS[0], "{name}");
+        assert_eq!(
+            top["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|finding| finding["rule"] == "unpruned-partitions")
+                .count(),
+            1,
+            "{name}: {top:#}"
+        );
+        let text = fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for result in report["results"].as_array().unwrap() {
+            let line = result["log_line"].as_u64().unwrap() as usize;
+            let duration = result["duration_ms"].as_f64().unwrap();
+            assert!(
+                lines[line - 1].contains(&format!("duration: {duration:.3} ms  plan:")),
+                "{name}:{line}: {}",
+                lines[line - 1]
+            );
+        }
+        // The value that reads as a plan node stayed a value: one plan, under the statement.
+        let region = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|result| result["query"] == PARAMETER_STATEMENTS[2])
+            .unwrap();
+        assert_eq!(
+            region["findings"][0]["node_path"], "Aggregate > Seq Scan on customers",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_log_with_parameters_is_analysed_as_the_same_log_without() {
+    // The same statements with the same values (pgbench's --random-seed) and custom plans: the
+    // parameters, whole or cut, change nothing but the time.
+    let (none, _) = json_report(&path("pg18-params-text-stderr-none.log"));
+    let expected = analysis(&none);
+    assert_eq!(expected.len(), 4);
+    for name in [
+        "pg18-params-text-stderr.log",
+        "pg18-params-text-csvlog-truncated.csv",
+    ] {
+        let (report, _) = json_report(&path(name));
+        assert_eq!(analysis(&report), expected, "{name}");
+    }
+    // auto_explain's JSON format: the same findings at the same nodes. (Their messages quote
+    // the two-line constant with its line break, where the text format cannot tell it from a
+    // wrapped line, and joins it with a space.)
+    let (json, _) = json_report(&path("pg18-params-json-jsonlog.json"));
+    let outline = |analysis: Vec<(String, u64, Vec<Value>)>| -> Vec<(String, u64, Vec<String>)> {
+        analysis
+            .into_iter()
+            .map(|(query, calls, findings)| {
+                let at = findings
+                    .iter()
+                    .map(|finding| format!("{} at {}", finding["rule"], finding["node_path"]))
+                    .collect();
+                (query, calls, at)
+            })
+            .collect()
+    };
+    assert_eq!(outline(analysis(&json)), outline(expected));
+}
+
+#[test]
+fn a_broken_plan_after_parameters_of_several_lines_is_one_line_at_its_place() {
+    let text = fs::read_to_string(path("pg18-params-text-stderr-generic.log")).unwrap();
+    let node = "  ->  Seq Scan on customers";
+    let broken_at = text.lines().position(|line| line.contains(node)).unwrap() + 1;
+    assert!(
+        text.lines().nth(broken_at - 3) == Some("\tSort the eu orders first'"),
+        "the entry's values end two lines above its node"
+    );
+    let broken = text.replacen(node, &format!("{node} (cost="), 1);
+    analyze_written("postgresql.log", &broken).code(2).stderr(
+        predicate::str::is_match(format!(
+            r"^planlint: [^\n]*postgresql\.log:{broken_at}:1: auto_explain entry: [^\n]+\n$"
+        ))
+        .unwrap(),
+    );
+}
+
+#[test]
+fn the_text_report_of_a_log_of_generic_plans_is_a_reviewed_snapshot() {
+    let output = planlint()
+        .args([
+            "analyze",
+            "--color",
+            "never",
+            "--catalog",
+            "tests/fixtures/plans/18/catalog.json",
+            &path("pg18-params-text-stderr-generic.log"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let (report, elapsed) = text.trim_end().rsplit_once(", in ").unwrap();
+    assert!(elapsed.ends_with(" s"), "{text}");
+    insta::assert_snapshot!(
+        "pg18_params_generic_log",
+        format!("{report}, in [elapsed]\n")
+    );
+}

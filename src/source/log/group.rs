@@ -1,9 +1,10 @@
 //! Which log entries are the same statement with the same plan, so that a statement run a
 //! million times is analysed and reported once.
 //!
-//! The key is the entry's plan text (auto_explain's `Query Text` included) with every number
-//! and every single-quoted literal blanked, and runs of white space made one: executions that
-//! differ in their constants, row counts, timings and buffers share a key; a plan that changed
+//! The key is the entry's plan text (auto_explain's `Query Text` and `Query Parameters`
+//! included) with every number, every single-quoted literal and every `NULL` blanked, and runs
+//! of white space made one: executions that differ in their constants (a bind parameter's
+//! value, NULL or not, included), row counts, timings and buffers share a key; a plan that changed
 //! (another node, index, join order or table) or another statement does not. Keys live for one
 //! run of the reader only, so std's hasher does (it need not be stable across versions).
 
@@ -31,8 +32,9 @@ impl Keys {
     }
 }
 
-/// Writes `text` into `out` with numbers as `0`, single-quoted literals as `''` and white space
-/// runs as one space; digits inside a name (`orders_p1`, `$1`) are kept. Bytes, not
+/// Writes `text` into `out` with numbers as `0`, single-quoted literals and the word `NULL` as
+/// `''`, and white space runs as one space; digits inside a name (`orders_p1`, `$1`) are kept,
+/// and so is `NULL` inside one (`NULLS`, `IS_NULL`). Bytes, not
 /// characters: every byte this looks at is ASCII, and the others are copied as they are.
 fn normalize(text: &str, out: &mut Vec<u8>) {
     out.clear();
@@ -55,6 +57,15 @@ fn normalize(text: &str, out: &mut Vec<u8>) {
                     break;
                 }
             }
+            out.extend_from_slice(b"''");
+            previous = b'\'';
+        } else if byte == b'N'
+            && !is_name_byte(previous)
+            && bytes[at - 1..].starts_with(b"NULL")
+            && !bytes.get(at + 3).copied().is_some_and(is_name_byte)
+        {
+            // A bind parameter's value is NULL or a quoted literal: the same constant.
+            at += 3;
             out.extend_from_slice(b"''");
             previous = b'\'';
         } else if byte.is_ascii_digit() && !is_name_byte(previous) {
@@ -114,5 +125,9 @@ mod tests {
             "SELECT $1, t1.c, é2 FROM t1 WHERE x = 0 AND y = '' AND z = ''"
         );
         assert_eq!(normalized("  SELECT\n\t1 ;"), "SELECT 0 ");
+        assert_eq!(
+            normalized("$1 = NULL, $2 = 'x' NULLS FIRST IS_NULL NULL"),
+            "$1 = '', $2 = '' NULLS FIRST IS_NULL ''"
+        );
     }
 }

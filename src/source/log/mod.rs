@@ -1,6 +1,8 @@
 //! Reading a PostgreSQL server log: every auto_explain entry (`duration: … ms  plan:` and the
 //! plan after it, in auto_explain's text or JSON `log_format`) from a stderr log with any
 //! `log_line_prefix`, a csvlog or a jsonlog (PostgreSQL 15+), other sessions' lines in between.
+//! The values of bind parameters that PostgreSQL 16+ writes after the statement
+//! (`Query Parameters:`) are read past, whatever lines they span.
 //!
 //! The log is streamed line by line ([`records`]) in constant memory whatever its size; only
 //! the groups of entries are kept ([`group`]): the entries of one statement with one plan
@@ -313,11 +315,16 @@ fn parse_entry(
     destination: LogDestination,
     warnings: &mut Vec<InputWarning>,
 ) -> Result<Explain, InputError> {
-    // Where a line of the body is in the file: the body starts on the line after the
+    let parameterized = Parameterized::split(body);
+    // What is read as a plan: a text entry with parameters from the line after them.
+    let (text, skipped) = parameterized
+        .as_ref()
+        .map_or((body, 0), |entry| (entry.plan, entry.plan_line));
+    // Where a line of `text` is in the file: the body starts on the line after the
     // `duration:` line, except in a jsonlog, where the whole record is one line.
-    let file_line = |body_line: usize| match destination {
+    let file_line = |text_line: usize| match destination {
         LogDestination::Jsonlog => line,
-        LogDestination::Stderr | LogDestination::Csvlog => line + body_line,
+        LogDestination::Stderr | LogDestination::Csvlog => line + skipped + text_line,
     };
     let fail = |error: ParseError| {
         let kind = if error.truncated {
@@ -332,20 +339,22 @@ fn parse_entry(
         )
         .at(file_line(error.line), 1)
     };
-    let mut plans = if body.trim_start().starts_with('{') {
-        parse_plans(body).map_err(fail)?
+    let mut plans = if text.trim_start().starts_with('{') {
+        parse_plans(text).map_err(fail)?
     } else {
-        let read = parse_text_plans(body).map_err(fail)?;
+        let read = parse_text_plans(text).map_err(fail)?;
         warnings.extend(read.warnings.into_iter().map(|warning| InputWarning {
             name: name.to_owned(),
             position: (file_line(warning.line), 1),
             message: warning.message,
         }));
         let mut plans = read.plans;
-        // The text reader joins a statement's lines as it joins wrapped plan lines: take the
-        // statement as it was logged.
         for plan in &mut plans {
-            if let Some(query) = &mut plan.query_text {
+            if let Some(entry) = &parameterized {
+                plan.query_text = Some(entry.query.to_owned());
+            } else if let Some(query) = &mut plan.query_text {
+                // The text reader joins a statement's lines as it joins wrapped plan lines:
+                // take the statement as it was logged.
                 if let Some(verbatim) = verbatim_query(body, query) {
                     *query = verbatim.to_owned();
                 }
@@ -368,8 +377,79 @@ fn parse_entry(
     Ok(plans.remove(0))
 }
 
-/// Cuts the `Query Parameters:` line (auto_explain.log_parameter_max_length, PostgreSQL 16+)
-/// off a text-format entry's statement, which the text reader takes for its last line.
+/// A text-format entry with the values of its bind parameters (PostgreSQL 16+,
+/// auto_explain.log_parameter_max_length): `Query Text: `, the statement, a line
+/// `Query Parameters: $1 = '5', $2 = NULL`, then the plan. A value is single-quoted with its
+/// quotes doubled and may span lines (a blank one, or one that reads as a plan node, included),
+/// so the values end where the last one's quote closes, not at a line end.
+#[derive(Debug, PartialEq)]
+struct Parameterized<'a> {
+    /// The statement as logged, without the parameters.
+    query: &'a str,
+    /// The plan, from the line after the parameters.
+    plan: &'a str,
+    /// How many lines of the entry come before the plan.
+    plan_line: usize,
+}
+
+impl<'a> Parameterized<'a> {
+    /// The parts of `body`, or `None` when it is not a text entry with parameters (or its
+    /// parameters do not read as auto_explain writes them).
+    fn split(body: &'a str) -> Option<Self> {
+        const PARAMETERS: &str = "\nQuery Parameters: ";
+        let statement = body.strip_prefix("Query Text: ")?;
+        let at = statement.find(PARAMETERS)?;
+        let values = &statement[at + PARAMETERS.len()..];
+        let plan = values[values_len(values)?..].strip_prefix('\n')?;
+        Some(Self {
+            query: statement[..at].trim_end(),
+            plan,
+            plan_line: body[..body.len() - plan.len()].matches('\n').count(),
+        })
+    }
+}
+
+/// The length of the list of values at the start of `text` (`$1 = 'it''s', $2 = NULL`, a
+/// value cut by log_parameter_max_length ending in `...'`), up to its last value's end; `None`
+/// when `text` does not start with one.
+fn values_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    loop {
+        if bytes.get(at) != Some(&b'$') {
+            return None;
+        }
+        at += 1;
+        let digits = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || !bytes[at + digits..].starts_with(b" = ") {
+            return None;
+        }
+        at += digits + " = ".len();
+        if bytes[at..].starts_with(b"NULL") {
+            at += "NULL".len();
+        } else if bytes.get(at) == Some(&b'\'') {
+            // Past the closing quote; `''` inside the value is a quote of it.
+            loop {
+                at += 1 + bytes[at + 1..].iter().position(|&b| b == b'\'')? + 1;
+                if bytes.get(at) != Some(&b'\'') {
+                    break;
+                }
+            }
+        } else {
+            return None;
+        }
+        if !bytes[at..].starts_with(b", $") {
+            return Some(at);
+        }
+        at += ", ".len();
+    }
+}
+
+/// Cuts the `Query Parameters:` line off a text-format entry's statement, which the text
+/// reader takes for its last line, when [`Parameterized::split`] could not read the values.
 fn without_parameters(query: &mut String) {
     if let Some(at) = query.find("\nQuery Parameters: ") {
         query.truncate(at);
@@ -441,6 +521,44 @@ mod tests {
         let mut query = "SELECT * FROM t WHERE a = $1\nQuery Parameters: $1 = '5'".to_owned();
         without_parameters(&mut query);
         assert_eq!(query, "SELECT * FROM t WHERE a = $1");
+    }
+
+    #[test]
+    fn parameters_end_where_the_last_value_does() {
+        assert_eq!(values_len("$1 = 'a', $2 = NULL\nSeq Scan"), Some(19));
+        assert_eq!(
+            values_len("$1 = 'it''s, $2 = ''x''', $3 = 'user...'\n"),
+            Some(40)
+        );
+        assert_eq!(values_len("$1 = ''''\n"), Some(9));
+        // Not as auto_explain writes them: the caller reads the entry by lines instead.
+        assert_eq!(values_len("$1 = 5"), None);
+        assert_eq!(values_len("$1 = 'never closed"), None);
+        assert_eq!(values_len("one = 'a'"), None);
+        assert_eq!(values_len(""), None);
+    }
+
+    #[test]
+    fn a_statement_with_parameters_is_split_from_its_plan() {
+        let body = "Query Text: SELECT 1\n  FROM t WHERE a = $1\n\
+                    Query Parameters: $1 = 'x\n\nSort it'\n\
+                    Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)";
+        assert_eq!(
+            Parameterized::split(body),
+            Some(Parameterized {
+                query: "SELECT 1\n  FROM t WHERE a = $1",
+                plan: "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)",
+                plan_line: 5,
+            })
+        );
+        assert_eq!(
+            Parameterized::split(&body.replace("$1 = 'x", "$1 = x")),
+            None
+        );
+        assert_eq!(
+            Parameterized::split("Query Text: SELECT 1\nResult  (cost=0.00..0.01 rows=1 width=4)"),
+            None
+        );
     }
 
     #[test]
