@@ -24,8 +24,8 @@ use std::process::{Command, Stdio};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use postgres::types::{FromSql, Type};
 use futures_util::future::join3;
+use postgres::types::{FromSql, Type};
 use postgres::{Client, NoTls};
 
 /// Statements per run.
@@ -92,7 +92,11 @@ fn wrapped(url: &str, statements: &[String]) -> usize {
         .build()
         .unwrap();
     let (client, connection) = runtime
-        .block_on(url.parse::<tokio_postgres::Config>().unwrap().connect(NoTls))
+        .block_on(
+            url.parse::<tokio_postgres::Config>()
+                .unwrap()
+                .connect(NoTls),
+        )
         .unwrap();
     runtime.spawn(connection);
     let explains: Vec<String> = statements

@@ -14,7 +14,8 @@ use crate::workload::Workload;
 pub struct Analysis {
     /// Every place the plan scans a partitioned table.
     pub partitions: Vec<PartitionScan>,
-    /// The rules' findings, in node order.
+    /// The rules' findings, in node order, the one that holds a node's fix first; worst first
+    /// once [`crate::impact::assign`] has timed them.
     pub findings: Vec<Finding>,
 }
 

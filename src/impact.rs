@@ -12,6 +12,7 @@
 use serde::Serialize;
 
 use crate::plan::{NodeId, PlanGraph};
+use crate::rules::Finding;
 use crate::AnalyzedPlan;
 
 /// What a finding costs.
@@ -39,7 +40,8 @@ pub enum ImpactBasis {
     StatementTime,
 }
 
-/// Sets the impact of every finding of `plan` the input tells one for.
+/// Sets the impact of every finding of `plan` the input tells one for, then puts the worst
+/// first (see [`worst_first`]).
 pub fn assign(plan: &mut AnalyzedPlan) {
     let graph = &plan.explain.graph;
     let execution = graph.root().and_then(|root| inclusive_time(graph, root));
@@ -76,6 +78,27 @@ pub fn assign(plan: &mut AnalyzedPlan) {
             _ => None,
         };
     }
+    worst_first(&mut plan.analysis.findings);
+}
+
+/// Orders findings by the time of their node, the most first, where the plan times its nodes;
+/// the findings of one node keep their order, the one that holds the fix before its symptoms
+/// (see the rules' ranking), as do findings whose impact is the statement's time alone (they
+/// all have the same), after those with a node's time.
+fn worst_first(findings: &mut [Finding]) {
+    let node_time = |finding: &Finding| {
+        finding
+            .impact
+            .filter(|impact| impact.basis == ImpactBasis::NodeTime)
+            .map(|impact| impact.time_ms)
+    };
+    // Stable: equal times keep the rules' order.
+    findings.sort_by(|a, b| match (node_time(a), node_time(b)) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
 }
 
 /// The node's time, its children's taken off (an Append keeps its partition scans).

@@ -121,7 +121,13 @@ pub fn explain_and_analyze(
             // With --allow-writes, the side effects are told before the statement runs, after
             // the statements before it have answered.
             Ok(checked) if how.allow_writes && mode == ExplainMode::Analyze => {
-                lost = receive_all(session, &mut in_flight, statements, &mut explained, failures);
+                lost = receive_all(
+                    session,
+                    &mut in_flight,
+                    statements,
+                    &mut explained,
+                    failures,
+                );
                 if lost {
                     break;
                 }
@@ -145,7 +151,13 @@ pub fn explain_and_analyze(
         }
     }
     if !lost {
-        receive_all(session, &mut in_flight, statements, &mut explained, failures);
+        receive_all(
+            session,
+            &mut in_flight,
+            statements,
+            &mut explained,
+            failures,
+        );
     }
     progress.working_on("reading the catalog, analysing");
     let catalog = if explained.is_empty() || session.is_closed() {

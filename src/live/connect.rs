@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use rustls::ClientConfig;
 use tokio_postgres::types::Type;
 use tokio_postgres::NoTls;
-use rustls::ClientConfig;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::connection::{ConnectError, Connection};

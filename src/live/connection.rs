@@ -108,7 +108,10 @@ impl Connection {
     where
         F: Future<Output = Result<T, Error>>,
     {
-        let client = self.client.as_ref().expect("the client lives as long as the connection");
+        let client = self
+            .client
+            .as_ref()
+            .expect("the client lives as long as the connection");
         self.runtime.block_on(work(client))
     }
 
@@ -141,7 +144,10 @@ impl Connection {
         exchanges: &[Exchange],
         mut answered: impl FnMut(usize, Answer, bool),
     ) {
-        let client = self.client.as_ref().expect("the client lives as long as the connection");
+        let client = self
+            .client
+            .as_ref()
+            .expect("the client lives as long as the connection");
         let mut running: Vec<Pin<Box<dyn Future<Output = Answer> + '_>>> = exchanges
             .iter()
             .map(|exchange| Box::pin(exchange.run(client)) as Pin<Box<dyn Future<Output = Answer>>>)

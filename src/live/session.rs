@@ -433,7 +433,10 @@ impl Session {
     /// [`ANSWER_GRACE`], or none when the timeout is 0.
     fn deadline(&self, statements: u32) -> (Duration, Option<Duration>) {
         let limit = self.options.statement_timeout.saturating_mul(statements);
-        (limit, (!limit.is_zero()).then(|| limit.saturating_add(ANSWER_GRACE)))
+        (
+            limit,
+            (!limit.is_zero()).then(|| limit.saturating_add(ANSWER_GRACE)),
+        )
     }
 
     /// The error of a round trip that got no answer within `limit` and the grace.
