@@ -286,3 +286,90 @@ fn findings_carry_the_time_their_node_took_or_the_statements_measured_time() {
         (ImpactBasis::StatementTime, 1234.5, Some(0.75))
     );
 }
+
+#[test]
+fn findings_are_listed_worst_node_first_the_fix_before_its_symptoms() {
+    use planlint::impact::{assign, ImpactBasis};
+
+    let mut reordered = 0;
+    let mut checked = 0;
+    let versions = fs::read_dir("tests/fixtures/plans")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.is_dir()
+                && path
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .parse::<u32>()
+                    .is_ok()
+        });
+    let files = std::iter::once(std::path::PathBuf::from("tests/fixtures/plans")).chain(versions);
+    for dir in files {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.to_str().unwrap().ends_with(".analyze.json") {
+                continue;
+            }
+            let text = fs::read_to_string(&path).unwrap();
+            let name = path.display().to_string();
+            for explain in load_str(&name, &text).unwrap() {
+                let analysis =
+                    planlint::analyze(&explain, None, &planlint::rules::Config::default());
+                let in_rules_order: Vec<usize> = analysis
+                    .findings
+                    .iter()
+                    .map(|finding| finding.node_id)
+                    .collect();
+                let mut plan = planlint::AnalyzedPlan {
+                    source: name.clone(),
+                    location: None,
+                    statement: None,
+                    plan_number: 1,
+                    explain,
+                    analysis,
+                    workload: None,
+                };
+                assign(&mut plan);
+                let findings = &plan.analysis.findings;
+                let times: Vec<f64> = findings
+                    .iter()
+                    .filter_map(|finding| finding.impact)
+                    .filter(|impact| impact.basis == ImpactBasis::NodeTime)
+                    .map(|impact| impact.time_ms)
+                    .collect();
+                assert!(
+                    times.windows(2).all(|pair| pair[0] >= pair[1]),
+                    "{name}: not worst first: {times:?}"
+                );
+                // One node's findings stay together, the one holding the fix first.
+                for (index, finding) in findings.iter().enumerate() {
+                    let holds_fix = |f: &planlint::rules::Finding| {
+                        f.rewrite_sql.is_some() || f.fix_sql.is_some()
+                    };
+                    if holds_fix(finding) {
+                        let first_of_node = findings
+                            .iter()
+                            .position(|other| other.node_id == finding.node_id)
+                            .unwrap();
+                        assert!(
+                            findings[first_of_node..index].iter().all(holds_fix),
+                            "{name}: a symptom comes before the fix at node {}",
+                            finding.node_id
+                        );
+                    }
+                }
+                let now: Vec<usize> = findings.iter().map(|finding| finding.node_id).collect();
+                checked += 1;
+                if now != in_rules_order {
+                    reordered += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} ANALYZE plans");
+    // Some captured plans have a slower node after a faster one: the order is really by time.
+    assert!(reordered > 0, "no plan was reordered by its nodes' times");
+}
