@@ -183,6 +183,62 @@ fn each_statement_of_a_file_is_checked_and_located_and_failures_do_not_stop_the_
     );
 }
 
+/// Plain EXPLAINs are pipelined: a failure at any step of one statement's transaction (its
+/// PREPARE, or its EXPLAIN after the PREPARE) ends that statement alone. The statements after
+/// it, sent before its answer was read, still get their plans, and each prepared statement is
+/// deallocated: one left behind would make the next PREPARE fail with "already exists".
+#[test]
+fn a_failure_inside_pipelined_statements_ends_that_statement_alone() {
+    let Some(url) = database_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pipelined.sql");
+    std::fs::write(
+        &file,
+        [
+            "SELECT * FROM customers WHERE email = $1;",
+            "SELECT * FROM orders WHERE order_id = $1;",
+            "SELECT * FROM customers WHERE email = $1;",
+            "SELECT * FROM no_such_table WHERE x = $1;",
+            "SELECT * FROM customers WHERE id = 5;",
+            "SELECT * FROM customers WHERE email = $1;",
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    // 'abc' is a fine email and no order_id: that statement's EXECUTE fails after its PREPARE.
+    let (report, code, stderr) =
+        check_json(&url, &["--param", "abc", "-f", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    let name = file.display().to_string();
+    let sources: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [1, 3, 5, 6].map(|line| format!("{name}:{line}:1")),
+        "{stderr}"
+    );
+    let errors = report["errors"].as_array().unwrap();
+    let failed: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|error| {
+            (
+                error["source"].as_str().unwrap(),
+                error["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[0].0, format!("{name}:2:1"));
+    assert!(failed[0].1.contains("invalid input syntax"), "{failed:?}");
+    assert_eq!(failed[1].0, format!("{name}:4:1"));
+    assert!(failed[1].1.contains("no_such_table"), "{failed:?}");
+    assert!(!stderr.contains("already exists"), "{stderr}");
+}
+
 #[test]
 fn a_delete_under_analyze_is_refused_and_changes_nothing() {
     let Some(url) = database_url() else { return };
