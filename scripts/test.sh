@@ -10,7 +10,8 @@
 # For the tests: PLANLINT_TEST_DATABASE_URL (the primary, with pg_stat_statements preloaded when
 # the server has it), PLANLINT_TEST_TLS_DIR, PLANLINT_TEST_V1_CERT_URL (a TLS-only server with a
 # self-signed X.509 version 1 certificate, TLS_DIR/v1.crt, as Citus makes),
-# PLANLINT_TEST_PG12_URL and PLANLINT_TEST_PG18_URL, PLANLINT_TEST_REPLICA_URL (the hot standby),
+# PLANLINT_TEST_PG12_URL and PLANLINT_TEST_PG18_URL, PLANLINT_TEST_REPLICA_URL (the hot
+# standby; its stderr log is PLANLINT_TEST_REPLICA_LOG),
 # PLANLINT_TEST_PGBOUNCER_URL (PgBouncer; left unset outside CI when pgbouncer cannot be had,
 # and its tests skip; with CI=true that is fatal), and a second, disposable server that one test
 # stops mid-batch:
@@ -218,6 +219,7 @@ fi
 replica_pid=$(head -n 1 "$replica_dir/postmaster.pid")
 log "hot standby ready on 127.0.0.1:$replica_port (pid $replica_pid), replayed past $primary_lsn"
 export PLANLINT_TEST_REPLICA_URL="host=127.0.0.1 port=$replica_port user=$PGUSER dbname=$PGDATABASE sslmode=disable"
+export PLANLINT_TEST_REPLICA_LOG=$PLANLINT_PG_DIR/replica.log
 
 # --- PgBouncer, transaction pooling ------------------------------------------------------------
 find_pgbouncer() {

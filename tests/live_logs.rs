@@ -1,6 +1,7 @@
 //! auto_explain on the test server (`scripts/test.sh` preloads it): a workload of two
 //! concurrent sessions, logged in auto_explain's text and JSON formats to the server's stderr
-//! log, read back by `planlint analyze` from the slice of the log it wrote. The same workload
+//! log, read back by `planlint analyze` from the slice of the log it wrote; the same on its hot
+//! standby (its own log) and through PgBouncer. The same workload
 //! on the server with the logging collector (`PLANLINT_TEST_COLLECTOR_URL`) is read back from
 //! each of the stderr, csvlog and jsonlog files it writes at once.
 
@@ -20,6 +21,17 @@ use common::{database_url, planlint, url_from};
 const UNPRUNED_CALLS: usize = 6;
 /// Executions of the lookup by order_id, pruned to one partition.
 const PRUNED_CALLS: usize = 4;
+
+/// The JSON report of `planlint analyze` on the log at `path`; `what` names it in a failure.
+fn analyze_json(path: &Path, what: &str) -> Value {
+    let output = planlint()
+        .args(["analyze", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{what}: {}", String::from_utf8_lossy(&output.stderr)))
+}
 
 /// The server's log file; without one, CI fails and a local run says it skips.
 fn server_log() -> Option<String> {
@@ -52,16 +64,18 @@ fn auto_explain_loaded(client: &mut Client) -> bool {
     false
 }
 
-/// A session that logs every plan in `format`, under ANALYZE.
-fn logging_session(url: &str, format: &str) -> Client {
-    let mut client = Client::connect(url, NoTls).unwrap();
+/// Runs `sql` in a transaction of its own that logs its plan in `format`, under ANALYZE: set
+/// per transaction, so that it holds through PgBouncer's transaction pooling too. The statement
+/// goes alone, so that it is all auto_explain logs as its text.
+fn run_logged(client: &mut Client, format: &str, sql: &str) {
     client
         .batch_execute(&format!(
-            "SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; \
-             SET auto_explain.log_format = {format}"
+            "BEGIN; SET LOCAL auto_explain.log_min_duration = 0; \
+             SET LOCAL auto_explain.log_analyze = on; SET LOCAL auto_explain.log_format = {format}"
         ))
         .unwrap();
-    client
+    client.simple_query(sql).unwrap();
+    client.batch_execute("COMMIT").unwrap();
 }
 
 /// Runs the workload in two sessions at once; `tag` makes its statements its own.
@@ -69,25 +83,23 @@ fn workload(url: &str, format: &str, tag: &str) {
     let scans = {
         let (url, format, tag) = (url.to_owned(), format.to_owned(), tag.to_owned());
         thread::spawn(move || {
-            let mut client = logging_session(&url, &format);
+            let mut client = Client::connect(&url, NoTls).unwrap();
             for n in 0..UNPRUNED_CALLS {
-                client
-                    .simple_query(&format!(
-                        "SELECT /* {tag} */ * FROM orders WHERE customer_id = {}",
-                        n * 13 + 5
-                    ))
-                    .unwrap();
+                let sql = format!(
+                    "SELECT /* {tag} */ * FROM orders WHERE customer_id = {}",
+                    n * 13 + 5
+                );
+                run_logged(&mut client, &format, &sql);
             }
         })
     };
-    let mut client = logging_session(url, format);
+    let mut client = Client::connect(url, NoTls).unwrap();
     for n in 0..PRUNED_CALLS {
-        client
-            .simple_query(&format!(
-                "SELECT /* {tag} */ * FROM orders WHERE order_id = {}",
-                n * 1000 + 7
-            ))
-            .unwrap();
+        let sql = format!(
+            "SELECT /* {tag} */ * FROM orders WHERE order_id = {}",
+            n * 1000 + 7
+        );
+        run_logged(&mut client, format, &sql);
     }
     scans.join().unwrap();
 }
@@ -110,53 +122,76 @@ fn a_logged_workload_is_read_back_with_its_statements_and_times() {
     if !auto_explain_loaded(&mut client) {
         return;
     }
+    // The standby has the primary's settings (auto_explain preloaded) and a log of its own;
+    // through PgBouncer the workload lands in the primary's log.
+    let mut places = vec![("the primary", url, log.clone())];
+    if let (Some(replica), Some(replica_log)) = (
+        url_from(
+            "PLANLINT_TEST_REPLICA_URL",
+            "a hot standby of the test server",
+        ),
+        url_from("PLANLINT_TEST_REPLICA_LOG", "the hot standby's log"),
+    ) {
+        places.push(("the hot standby", replica, replica_log));
+    }
+    if let Some(pgbouncer) = url_from("PLANLINT_TEST_PGBOUNCER_URL", "PgBouncer") {
+        places.push(("PgBouncer", pgbouncer, log));
+    }
     let dir = tempfile::tempdir().unwrap();
-    for format in ["text", "json"] {
-        let tag = format!("planlint-live-logs-{format}-{}", std::process::id());
-        let start = fs::metadata(&log).unwrap().len();
-        workload(&url, format, &tag);
-        let slice = dir.path().join(format!("{format}.log"));
-        let text = appended(&log, start);
-        fs::write(&slice, &text).unwrap();
-        let output = planlint()
-            .args(["analyze", "--format", "json"])
-            .arg(&slice)
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
-        let ours: Vec<&Value> = report["results"]
+    for (place, url, log) in &places {
+        for format in ["text", "json"] {
+            read_back(place, url, log, format, dir.path());
+        }
+    }
+}
+
+/// Runs the workload at `url` with plans logged in `format`, and reads it back from `log`.
+fn read_back(place: &str, url: &str, log: &str, format: &str, dir: &Path) {
+    let what = format!("{place}, {format}");
+    let tag = format!(
+        "planlint-live-logs-{}-{format}-{}",
+        place.replace(' ', "-"),
+        std::process::id()
+    );
+    let start = fs::metadata(log).unwrap().len();
+    workload(url, format, &tag);
+    let slice = dir.join(format!("{tag}.log"));
+    let text = appended(log, start);
+    fs::write(&slice, &text).unwrap();
+    let report = analyze_json(&slice, &what);
+    let ours: Vec<&Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|result| result["query"].as_str().unwrap_or("").contains(&tag))
+        .collect();
+    assert_eq!(ours.len(), 2, "{what}: {report:#}");
+    let (top, pruned) = (ours[0], ours[1]);
+    // The statement as the application sent it, nothing around it.
+    assert!(
+        top["query"].as_str().unwrap().starts_with("SELECT /* ")
+            && top["query"].as_str().unwrap().ends_with("customer_id = 5"),
+        "{what}: the unpruned scan comes first: {top:#}"
+    );
+    assert_eq!(top["calls"], UNPRUNED_CALLS, "{what}");
+    assert!(
+        top["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|result| result["query"].as_str().unwrap_or("").contains(&tag))
-            .collect();
-        assert_eq!(ours.len(), 2, "{format}: {report:#}");
-        let (top, pruned) = (ours[0], ours[1]);
+            .any(|finding| finding["rule"] == "unpruned-partitions"),
+        "{what}: {top:#}"
+    );
+    assert_eq!(pruned["calls"], PRUNED_CALLS, "{what}");
+    let lines: Vec<&str> = text.lines().collect();
+    for result in [top, pruned] {
+        let line = usize::try_from(result["log_line"].as_u64().unwrap()).unwrap();
+        let duration = result["duration_ms"].as_f64().unwrap();
         assert!(
-            top["query"].as_str().unwrap().contains("customer_id = 5"),
-            "{format}: the unpruned scan comes first: {top:#}"
+            lines[line - 1].contains(&format!("duration: {duration:.3} ms  plan:")),
+            "{what}: line {line}: {}",
+            lines[line - 1]
         );
-        assert_eq!(top["calls"], UNPRUNED_CALLS, "{format}");
-        assert!(
-            top["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|finding| finding["rule"] == "unpruned-partitions"),
-            "{format}: {top:#}"
-        );
-        assert_eq!(pruned["calls"], PRUNED_CALLS, "{format}");
-        let lines: Vec<&str> = text.lines().collect();
-        for result in [top, pruned] {
-            let line = usize::try_from(result["log_line"].as_u64().unwrap()).unwrap();
-            let duration = result["duration_ms"].as_f64().unwrap();
-            assert!(
-                lines[line - 1].contains(&format!("duration: {duration:.3} ms  plan:")),
-                "{format}: line {line}: {}",
-                lines[line - 1]
-            );
-        }
     }
 }
 
@@ -330,17 +365,7 @@ fn stderr_csvlog_and_jsonlog_of_one_workload_give_the_same_statements_and_times(
                 .join(format!("{format}-{destination}"))
                 .with_extension(extension);
             fs::write(&slice, &text).unwrap();
-            let output = planlint()
-                .args(["analyze", "--format", "json"])
-                .arg(&slice)
-                .output()
-                .unwrap();
-            let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-                panic!(
-                    "{format} {destination}: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                )
-            });
+            let report = analyze_json(&slice, &format!("{format} {destination}"));
             let results = report["results"].as_array().unwrap();
             // Only the workload runs on this server: its two statements, the scan of every
             // partition first.

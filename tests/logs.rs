@@ -150,27 +150,34 @@ fn statements_logged_without_a_plan_are_counted() {
     assert!(!stderr.contains("without a plan"), "{stderr}");
 }
 
-#[test]
-fn the_text_report_of_a_log_is_a_reviewed_snapshot() {
+/// The text report of `planlint analyze` on the captured log `name` with the catalog at
+/// `catalog`, its elapsed time replaced by `[elapsed]`, and its summary line before that.
+fn text_report(catalog: &str, name: &str) -> (String, String) {
     let output = planlint()
         .args([
             "analyze",
             "--color",
             "never",
             "--catalog",
-            "tests/fixtures/catalog.json",
-            &path("text-stderr.log"),
+            catalog,
+            &path(name),
         ])
         .output()
         .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     let (report, elapsed) = text.trim_end().rsplit_once(", in ").unwrap();
     assert!(elapsed.ends_with(" s"), "{text}");
+    (format!("{report}, in [elapsed]\n"), report.to_owned())
+}
+
+#[test]
+fn the_text_report_of_a_log_is_a_reviewed_snapshot() {
+    let (snapshot, report) = text_report("tests/fixtures/catalog.json", "text-stderr.log");
     assert!(
         report.contains("the statements with findings take "),
         "{report}"
     );
-    insta::assert_snapshot!("text_stderr_log", format!("{report}, in [elapsed]\n"));
+    insta::assert_snapshot!("text_stderr_log", snapshot);
 }
 
 /// Writes `text` to a temporary file named `name` and runs `planlint analyze` on it.
@@ -467,22 +474,9 @@ fn a_broken_plan_after_parameters_of_several_lines_is_one_line_at_its_place() {
 
 #[test]
 fn the_text_report_of_a_log_of_generic_plans_is_a_reviewed_snapshot() {
-    let output = planlint()
-        .args([
-            "analyze",
-            "--color",
-            "never",
-            "--catalog",
-            "tests/fixtures/plans/18/catalog.json",
-            &path("pg18-params-text-stderr-generic.log"),
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(output.stdout).unwrap();
-    let (report, elapsed) = text.trim_end().rsplit_once(", in ").unwrap();
-    assert!(elapsed.ends_with(" s"), "{text}");
-    insta::assert_snapshot!(
-        "pg18_params_generic_log",
-        format!("{report}, in [elapsed]\n")
+    let (snapshot, _) = text_report(
+        "tests/fixtures/plans/18/catalog.json",
+        "pg18-params-text-stderr-generic.log",
     );
+    insta::assert_snapshot!("pg18_params_generic_log", snapshot);
 }
