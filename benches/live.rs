@@ -12,7 +12,9 @@
 //!   its own.
 //! - planlint: the `planlint check --format json` process over a file of the statements: start,
 //!   connect, read the catalog once, explain, analyse, report. Run over the first statement
-//!   alone too, which splits its time into a cost per run and a cost per statement.
+//!   alone too, which splits its time into a cost per run and a cost per statement; and over
+//!   the statements with `$1` for their constants, as `planlint top` explains what
+//!   pg_stat_statements records: generic plans, each prepared, explained and deallocated.
 //!
 //! The server comes from PLANLINT_BENCH_DATABASE_URL, else PLANLINT_TEST_DATABASE_URL (a
 //! `key=value` conninfo or a URL, without TLS, so that the three go over the same transport);
@@ -48,27 +50,37 @@ impl<'a> FromSql<'a> for Length {
 }
 
 /// The statements: lookups, range scans and unpruned scans over the fixture tables, each text
-/// different, as an application's query files hold them.
-fn statements() -> Vec<String> {
+/// different, as an application's query files hold them; with `parameters`, each constant that
+/// varies is `$1` instead, as pg_stat_statements records them for `planlint top`.
+fn statements(parameters: bool) -> Vec<String> {
     (0..STATEMENTS)
-        .map(|i| match i % 6 {
-            0 => format!("SELECT * FROM orders WHERE customer_id = {i}"),
-            1 => format!("SELECT * FROM orders WHERE order_id = {}", i * 1301 + 1),
-            2 => format!("SELECT * FROM customers WHERE email = 'user{i}@example.com'"),
-            3 => format!(
-                "SELECT sensor_id, avg(value) FROM measurements \
-                 WHERE created_at >= '2024-03-01' AND created_at < '2024-03-{:02}' GROUP BY sensor_id",
-                i % 27 + 2
-            ),
-            4 => format!(
-                "SELECT * FROM sessions WHERE user_id = {}",
-                i * 31 % 10000 + 1
-            ),
-            _ => format!(
-                "SELECT c.email, o.amount FROM customers c JOIN orders o ON o.order_id = c.last_order_id \
-                 WHERE c.id = {}",
-                i + 1
-            ),
+        .map(|i| {
+            let value = |literal: String| if parameters { "$1".to_owned() } else { literal };
+            match i % 6 {
+                0 => format!("SELECT * FROM orders WHERE customer_id = {}", value(i.to_string())),
+                1 => format!(
+                    "SELECT * FROM orders WHERE order_id = {}",
+                    value((i * 1301 + 1).to_string())
+                ),
+                2 => format!(
+                    "SELECT * FROM customers WHERE email = {}",
+                    value(format!("'user{i}@example.com'"))
+                ),
+                3 => format!(
+                    "SELECT sensor_id, avg(value) FROM measurements \
+                     WHERE created_at >= '2024-03-01' AND created_at < {} GROUP BY sensor_id",
+                    value(format!("'2024-03-{:02}'", i % 27 + 2))
+                ),
+                4 => format!(
+                    "SELECT * FROM sessions WHERE user_id = {}",
+                    value((i * 31 % 10000 + 1).to_string())
+                ),
+                _ => format!(
+                    "SELECT c.email, o.amount FROM customers c JOIN orders o ON o.order_id = c.last_order_id \
+                     WHERE c.id = {}",
+                    value((i + 1).to_string())
+                ),
+            }
         })
         .collect()
 }
@@ -186,11 +198,17 @@ fn main() {
         );
         return;
     };
-    let statements = statements();
+    let with_parameters = statements(true);
+    let statements = statements(false);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("statements.sql");
-    let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
-    std::fs::write(&file, text).unwrap();
+    let write = |name: &str, statements: &[String]| {
+        let file = dir.path().join(name);
+        let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
+        std::fs::write(&file, text).unwrap();
+        file
+    };
+    let file = write("statements.sql", &statements);
+    let parameterised = write("parameterised.sql", &with_parameters);
     let single = dir.path().join("statement.sql");
     std::fs::write(&single, format!("{};\n", statements[0])).unwrap();
 
@@ -198,8 +216,8 @@ fn main() {
     bare(&url, &statements);
     wrapped(&url, &statements);
     planlint(&url, &file);
-    let (mut bares, mut wrappeds, mut processes, mut singles) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut bares, mut wrappeds, mut processes, mut singles, mut generics) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         // Interleaved, so drift in the machine's speed hits all three alike.
         let started = Instant::now();
@@ -214,6 +232,9 @@ fn main() {
         let started = Instant::now();
         std::hint::black_box(planlint(&url, &single));
         singles.push(started.elapsed());
+        let started = Instant::now();
+        std::hint::black_box(planlint(&url, &parameterised));
+        generics.push(started.elapsed());
     }
     let (bare, process, single) = (median(bares), median(processes), median(singles));
     println!("live mode over {STATEMENTS} statements, one connection each way (median of {ROUNDS} rounds):");
@@ -222,9 +243,10 @@ fn main() {
         ("bare EXPLAIN round trips", bare),
         ("planlint's statements, no analysis", median(wrappeds)),
         ("planlint check --format json", process),
+        ("the same with $1 (generic plans, as top)", median(generics)),
     ] {
         println!(
-            "  {:<36} {:>9.1} ms  {:>6.3} ms/statement  {:>5.2}x bare  {:>+7.3} ms/statement over bare",
+            "  {:<42} {:>9.1} ms  {:>6.3} ms/statement  {:>5.2}x bare  {:>+7.3} ms/statement over bare",
             name,
             time.as_secs_f64() * 1e3,
             per_statement(time),
