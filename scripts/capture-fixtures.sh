@@ -47,6 +47,8 @@
 # Query file format (scripts/fixtures-queries/NAME.sql; NAME = fixture name):
 #   -- free text                         description, copied to tests/fixtures/plans/NAME.sql
 #   -- database: NAME                    database to run in: postgres (default) or events
+#   -- versions: V                       captured on those server versions only (V as in
+#                                        expect(V) below), for what older versions lack
 #   -- explain: OPTIONS                  options of the plain capture   (default: FORMAT JSON)
 #   -- explain-analyze: OPTIONS          options of the analyze capture (default: ANALYZE,
 #                                        BUFFERS, FORMAT JSON)
@@ -182,20 +184,21 @@ for_version() {
 # q_expect_analyze.
 parse_query_file() {
     local file=$1 line trimmed cur="" kind versions value
-    local re_dir='^--[[:space:]]*(database|explain|explain-analyze|expect|expect-analyze)(\(([^)]*)\))?:[[:space:]]*(.*)$'
+    local re_dir='^--[[:space:]]*(database|versions|explain|explain-analyze|expect|expect-analyze)(\(([^)]*)\))?:[[:space:]]*(.*)$'
     local -a stmts=()
-    q_desc=() q_setup=() q_stmt="" q_db=postgres q_opts="FORMAT JSON" q_aopts="ANALYZE, BUFFERS, FORMAT JSON"
+    q_desc=() q_setup=() q_stmt="" q_db=postgres q_versions="" q_opts="FORMAT JSON" q_aopts="ANALYZE, BUFFERS, FORMAT JSON"
     q_expect=() q_expect_analyze=()
     while IFS= read -r line || [[ -n $line ]]; do
         if [[ -z $cur && $line =~ $re_dir ]]; then
             kind=${BASH_REMATCH[1]} versions=${BASH_REMATCH[3]} value=${BASH_REMATCH[4]}
             if [[ -n ${BASH_REMATCH[2]} ]]; then
-                [[ $kind != database ]] || die "$file: database takes no versions: $line"
+                [[ $kind != database && $kind != versions ]] || die "$file: $kind takes no versions: $line"
                 # A malformed condition dies; one not matching this server skips the line.
                 for_version "$versions" || { [[ $? -eq 1 ]] || die "$file: bad version condition: $line"; continue; }
             fi
             case $kind in
                 database) q_db=${value%"${value##*[![:space:]]}"} ;;
+                versions) q_versions=${value%"${value##*[![:space:]]}"} ;;
                 explain) q_opts=$value ;;
                 explain-analyze) q_aopts=$value ;;
                 expect) q_expect+=("$value") ;;
@@ -305,8 +308,15 @@ names=() main_files=() events_files=()
 for f in "${query_files[@]}"; do
     name=$(basename "$f" .sql)
     [[ $name =~ ^[a-z0-9_]+$ ]] || die "$f: fixture names are [a-z0-9_]+"
-    names+=("$name")
     parse_query_file "$f"
+    if [[ -n $q_versions ]]; then
+        for_version "$q_versions" || {
+            [[ $? -eq 1 ]] || die "$f: bad versions: $q_versions"
+            log "skipping $name: captured on PostgreSQL $q_versions only"
+            continue
+        }
+    fi
+    names+=("$name")
     if [[ $q_db == events ]]; then events_files+=("$f"); else main_files+=("$f"); fi
 done
 for f in "${main_files[@]}"; do capture "$f"; done

@@ -1,0 +1,12 @@
+-- EXPLAIN (GENERIC_PLAN), PostgreSQL 16+, of a lookup by the partition key with a parameter:
+-- the generic plan without executor start-up, so all 8 partitions appear and none is shown
+-- removed, although every execution of the cached plan prunes to one partition at start-up
+-- (orders_generic_plan_startup_pruning shows that: Subplans Removed 7). GENERIC_PLAN refuses
+-- ANALYZE, so both captures are of the plan alone.
+-- versions: 16+
+-- explain: GENERIC_PLAN, FORMAT JSON
+-- explain-analyze: GENERIC_PLAN, FORMAT JSON
+-- expect: plan->0->'Plan'->>'Node Type' = 'Append' AND jsonb_array_length(plan->0->'Plan'->'Plans') = 8
+-- expect: coalesce((plan->0->'Plan'->>'Subplans Removed')::int, 0) = 0
+-- expect: (SELECT bool_and(n->>'Index Cond' = '(order_id = $1)') FROM pg_temp.nodes(plan) n WHERE n->>'Parent Relationship' = 'Member')
+SELECT * FROM orders WHERE order_id = $1;
