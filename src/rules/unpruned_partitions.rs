@@ -6,11 +6,11 @@ use super::finding::Severity;
 use super::settings::RuleSettings;
 use crate::partitions::{PartitionScan, PruningPhase};
 use crate::plan::Relationship;
-use crate::sql::pruning::listed_values;
 use crate::sql::pruning::{
     diagnose_filters, diagnose_statements, join_column_tail, pruning_disabled, sentence,
     wrapped_column, CauseKind, Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
 };
+use crate::sql::pruning::{listed_values, prunes_on_parameter};
 
 /// Flags partitioned-table scans where no phase pruned anything.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
@@ -69,6 +69,10 @@ pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>
             ),
         };
         let diagnosis = diagnose(context, scan);
+        if diagnosis.is_none() && startup_pruning_unshown(context, scan) {
+            report_unshown_startup_pruning(scan, sink);
+            continue;
+        }
         if probed_cheaply(context, settings, scan, diagnosis.as_ref()) {
             report_cheap_probes(scan, message, diagnosis, sink);
             continue;
@@ -234,6 +238,48 @@ fn report_cheap_probes(
     });
 }
 
+/// A plan shown without executor start-up: PostgreSQL 16+'s `EXPLAIN (GENERIC_PLAN)`, which
+/// plans a statement with parameters and shows every partition, although each execution
+/// prunes at start-up on the key compared with a parameter. Nothing else shows a plain plan so:
+/// a generic plan that ran (EXPLAIN EXECUTE, a logged plan) shows what start-up pruning
+/// removed, every partition for a NULL value.
+fn startup_pruning_unshown(context: &Context<'_>, scan: &PartitionScan) -> bool {
+    let (Some(facts), Some(&first)) = (key_facts(context, scan), scan.scans.first()) else {
+        return false;
+    };
+    let node = context.graph.node(first);
+    let filters: Vec<&str> = [&node.filter, &node.index_cond, &node.recheck_cond]
+        .into_iter()
+        .flatten()
+        .map(AsRef::as_ref)
+        .collect();
+    scan.removed_at_startup == 0
+        && !context.graph.node(scan.node_id).is_analyzed()
+        && prunes_on_parameter(&filters, &facts)
+}
+
+fn report_unshown_startup_pruning(scan: &PartitionScan, sink: &mut Sink<'_>) {
+    sink.report(Draft {
+        node: scan.node_id,
+        severity: Severity::Info,
+        relation: Some(scan.parent.clone()),
+        message: format!(
+            "the plan shows {} partitions of {}{}, but it was made without executor start-up \
+             (EXPLAIN (GENERIC_PLAN)), which is where the key compared with a parameter prunes: \
+             each execution reads only the partitions of its value",
+            scan.partitions_in_plan,
+            scan.parent,
+            scan.key_description().map(|key| format!(" ({key})")).unwrap_or_default()
+        ),
+        suggestion: "Nothing to fix: to see the partitions an execution reads, PREPARE the statement and \
+                     EXPLAIN EXECUTE it with a value (SET plan_cache_mode = force_generic_plan for the generic \
+                     plan), which `planlint check` does."
+            .to_owned(),
+        fix_sql: None,
+        diagnosis: None,
+    });
+}
+
 /// A range-partitioned scan that pruned, but kept the default partition: the explicit
 /// partitions do not cover the predicate's range (an open range, typically).
 fn reads_default_needlessly(scan: &PartitionScan) -> bool {
@@ -362,10 +408,31 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
             rewrite_sql: None,
         });
     }
-    let Some(key) = scan.partition_key.as_ref() else {
+    if scan.partition_key.is_none() {
         return wrapped_key_inference(context, scan)
             .map(|inference| inferred_diagnosis(context, scan, inference));
-    };
+    }
+    let facts = key_facts(context, scan)?;
+    let from_query = context
+        .statements()
+        .and_then(|statements| diagnose_statements(statements, &scan.parent, &facts));
+    from_query
+        .or_else(|| {
+            let first = context.graph.node(*scan.scans.first()?);
+            let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
+                .into_iter()
+                .flatten()
+                .map(AsRef::as_ref)
+                .collect();
+            diagnose_filters(&filters, &facts)
+        })
+        .map(|diagnosis| with_join_method(context, scan, diagnosis))
+}
+
+/// What the diagnosis needs of the scan's partition key, from the catalog: `None` without one
+/// (or for a key on an expression).
+fn key_facts(context: &Context<'_>, scan: &PartitionScan) -> Option<KeyFacts> {
+    let key = scan.partition_key.as_ref()?;
     let column = key.columns.first()?.clone();
     let table = context
         .catalog
@@ -392,26 +459,12 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
         }
         _ => None,
     };
-    let facts = KeyFacts {
+    Some(KeyFacts {
         column,
         strategy: key.strategy.clone(),
         type_name,
         list_values,
-    };
-    let from_query = context
-        .statements()
-        .and_then(|statements| diagnose_statements(statements, &scan.parent, &facts));
-    from_query
-        .or_else(|| {
-            let first = context.graph.node(*scan.scans.first()?);
-            let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
-                .into_iter()
-                .flatten()
-                .map(AsRef::as_ref)
-                .collect();
-            diagnose_filters(&filters, &facts)
-        })
-        .map(|diagnosis| with_join_method(context, scan, diagnosis))
+    })
 }
 
 /// A `join-column` cause says what the plan's join does, not what joins do in general.

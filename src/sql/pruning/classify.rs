@@ -297,6 +297,14 @@ fn mentions(expr: &Expr, is_key: &dyn Fn(&Expr) -> bool) -> bool {
     contains(&outer, is_key)
 }
 
+/// Whether `expr` holds a parameter (`$1`).
+pub(super) fn has_parameter(expr: &Expr) -> bool {
+    contains(
+        expr,
+        &|node| matches!(node, Expr::Value(v) if matches!(v.value, Value::Placeholder(_))),
+    )
+}
+
 fn contains(expr: &Expr, test: &dyn Fn(&Expr) -> bool) -> bool {
     struct Finder<'a>(&'a dyn Fn(&Expr) -> bool, bool);
     impl Visitor for Finder<'_> {

@@ -11,7 +11,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::sql::conjuncts::split_and;
-use classify::{judge, Verdict};
+use classify::{has_parameter, judge, Verdict};
 use locate::table_reads;
 pub use rewrite::{never_true_comparisons, NeverTrue};
 use rewrite::{replace_in_statement, rewrite_predicate, stable_instead_of_volatile, Outcome};
@@ -229,6 +229,26 @@ pub fn diagnose_filters(filters: &[&str], key: &KeyFacts) -> Option<Diagnosis> {
         cause: sentence(kind, &detail, key),
         kind,
         rewrite_sql: None,
+    })
+}
+
+/// Whether a partition scan's conditions (`filters`) compare the key with a parameter (`$1`) in
+/// a way that prunes: not at plan time, since the value is not known then, but at executor
+/// start-up, once it is.
+pub fn prunes_on_parameter(filters: &[&str], key: &KeyFacts) -> bool {
+    filters.iter().any(|filter| {
+        let Ok(expr) = Parser::new(&PostgreSqlDialect {})
+            .with_recursion_limit(RECURSION_LIMIT)
+            .try_with_sql(filter)
+            .and_then(|mut parser| parser.parse_expr())
+        else {
+            return false;
+        };
+        let mut conjuncts = Vec::new();
+        split_and(&expr, &mut conjuncts);
+        conjuncts.iter().any(|conjunct| {
+            has_parameter(conjunct) && judge(conjunct, key, None) == Verdict::Prunes
+        })
     })
 }
 
