@@ -7,10 +7,9 @@ use super::settings::RuleSettings;
 use crate::partitions::{PartitionScan, PruningPhase};
 use crate::plan::Relationship;
 use crate::sql::pruning::{
-    diagnose_filters, diagnose_statements, join_column_tail, pruning_disabled, sentence,
-    wrapped_column, CauseKind, Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
+    diagnose_filters, diagnose_statements, join_column_tail, listed_values, prunes_on_parameter,
+    pruning_disabled, sentence, wrapped_column, CauseKind, Diagnosis, KeyFacts, JOIN_COLUMN_TAIL,
 };
-use crate::sql::pruning::{listed_values, prunes_on_parameter};
 
 /// Flags partitioned-table scans where no phase pruned anything.
 pub fn check(context: &Context<'_>, settings: &RuleSettings, sink: &mut Sink<'_>) {
@@ -244,15 +243,12 @@ fn report_cheap_probes(
 /// a generic plan that ran (EXPLAIN EXECUTE, a logged plan) shows what start-up pruning
 /// removed, every partition for a NULL value.
 fn startup_pruning_unshown(context: &Context<'_>, scan: &PartitionScan) -> bool {
-    let (Some(facts), Some(&first)) = (key_facts(context, scan), scan.scans.first()) else {
+    let (Some(facts), Some(filters)) = (
+        key_facts(context, scan),
+        first_scan_conditions(context, scan),
+    ) else {
         return false;
     };
-    let node = context.graph.node(first);
-    let filters: Vec<&str> = [&node.filter, &node.index_cond, &node.recheck_cond]
-        .into_iter()
-        .flatten()
-        .map(AsRef::as_ref)
-        .collect();
     scan.removed_at_startup == 0
         && !context.graph.node(scan.node_id).is_analyzed()
         && prunes_on_parameter(&filters, &facts)
@@ -417,16 +413,24 @@ fn diagnose(context: &Context<'_>, scan: &PartitionScan) -> Option<Diagnosis> {
         .statements()
         .and_then(|statements| diagnose_statements(statements, &scan.parent, &facts));
     from_query
-        .or_else(|| {
-            let first = context.graph.node(*scan.scans.first()?);
-            let filters: Vec<&str> = [&first.filter, &first.index_cond, &first.recheck_cond]
-                .into_iter()
-                .flatten()
-                .map(AsRef::as_ref)
-                .collect();
-            diagnose_filters(&filters, &facts)
-        })
+        .or_else(|| diagnose_filters(&first_scan_conditions(context, scan)?, &facts))
         .map(|diagnosis| with_join_method(context, scan, diagnosis))
+}
+
+/// The conditions of the first partition scan (filter, index and recheck conditions): each
+/// partition's are the same but for the alias.
+fn first_scan_conditions<'a>(
+    context: &'a Context<'_>,
+    scan: &PartitionScan,
+) -> Option<Vec<&'a str>> {
+    let first = context.graph.node(*scan.scans.first()?);
+    Some(
+        [&first.filter, &first.index_cond, &first.recheck_cond]
+            .into_iter()
+            .flatten()
+            .map(AsRef::as_ref)
+            .collect(),
+    )
 }
 
 /// What the diagnosis needs of the scan's partition key, from the catalog: `None` without one
