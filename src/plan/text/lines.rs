@@ -52,6 +52,16 @@ pub(super) fn logical_lines(text: &str) -> Vec<Logical<'_>> {
     let mut lines: Vec<Logical> = Vec::with_capacity(text.len() / MIN_BYTES_PER_LINE + 1);
     for (index, raw) in text.lines().enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        // A string literal with a line break in it (`Filter: (note = 'a<break>b'::text)`):
+        // EXPLAIN prints the break as it is, so the property goes on, line break and all,
+        // until its quote closes, whatever the lines in between look like (blank, or a node).
+        if let Some(previous) = lines
+            .last_mut()
+            .filter(|line| line.kind == Kind::Property && in_string_literal(&line.text))
+        {
+            previous.text = Cow::Owned(format!("{}\n{raw}", previous.text));
+            continue;
+        }
         let indent_bytes = raw
             .bytes()
             .position(|b| b != b' ' && b != b'\t')
@@ -106,6 +116,20 @@ pub(super) fn logical_lines(text: &str) -> Vec<Logical<'_>> {
         });
     }
     lines
+}
+
+/// Whether `text` ends inside a single-quoted string literal: a quote opened and not closed
+/// (`''` inside a literal is a quote of it; quotes inside a double-quoted name are not quotes).
+fn in_string_literal(text: &str) -> bool {
+    let (mut single, mut double) = (false, false);
+    for byte in text.bytes() {
+        match byte {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            _ => {}
+        }
+    }
+    single
 }
 
 /// A node line's text after its `->` arrow and the spaces after it.

@@ -8,7 +8,9 @@
 //! below them; lines at the top node's own column (`Planning Time: ...`, `JIT:`, `Settings:`)
 //! belong to the plan. Indentation is relative, so any margin (psql's, a log prefix's) and tabs
 //! (to the next multiple of 8) are fine. A line that reads as none of these continues the line
-//! before it (a line wrapped by a mail client).
+//! before it (a line wrapped by a mail client); so does any line, blank or one that reads as a
+//! node, while a property's string literal is open: EXPLAIN prints a line break in a literal
+//! as it is.
 //!
 //! # What text does not print, and what is inferred
 //! Done in one place, [`infer`]:
