@@ -2,7 +2,9 @@
 
 use super::args::CatalogArgs;
 #[cfg(feature = "live")]
-use super::check::{connect_with, warn_of_locked};
+use super::check::connect_with;
+#[cfg(feature = "live")]
+use super::explaining::warn_of_locked;
 #[cfg(feature = "live")]
 use super::statements::collect;
 use super::{print_error, print_out, EXIT_CLEAN, EXIT_ERROR};

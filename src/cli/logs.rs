@@ -69,8 +69,10 @@ pub fn explain_unplanned(
     plans: &mut Vec<AnalyzedPlan>,
     failures: &mut Vec<planlint::report::InputFailure>,
 ) -> Result<(), String> {
-    use super::check::{connect_to, explain_and_analyze, Explaining, UsedSuppressions};
+    use super::check::connect_to;
+    use super::explaining::{explain_and_analyze, Explaining};
     use super::statements::SourcedStatement;
+    use super::statements::UsedSuppressions;
     use planlint::live::ExplainMode;
     use std::collections::HashMap;
 

@@ -6,6 +6,8 @@ mod args;
 mod catalog;
 #[cfg(feature = "live")]
 mod check;
+#[cfg(feature = "live")]
+mod explaining;
 mod files;
 mod logs;
 mod output;

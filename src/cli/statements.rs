@@ -1,5 +1,6 @@
 //! Gathers the statements `check` and `catalog --for` work on: SQL given on the command line,
-//! `.sql` files, directories of them, and globs.
+//! `.sql` files, directories of them, and globs; and which of their suppression comments
+//! silenced a finding.
 
 use std::path::{Path, PathBuf};
 
@@ -96,5 +97,49 @@ pub fn collect(inputs: &[String], files: &[String], excluded: &dyn Fn(&Path) -> 
         statements,
         unreadable,
         suppressions: file_suppressions,
+    }
+}
+
+/// Which suppression comments silenced a finding, by file and line.
+#[derive(Default)]
+pub struct UsedSuppressions(std::collections::BTreeSet<(String, usize)>);
+
+impl UsedSuppressions {
+    /// Drops the findings the statement's suppressions cover, remembering which were used.
+    pub(super) fn apply(
+        &mut self,
+        statement: &SourcedStatement,
+        analysis: &mut planlint::Analysis,
+    ) {
+        let Some(location) = &statement.location else {
+            return;
+        };
+        analysis.findings.retain(|finding| {
+            let covering = statement
+                .suppressions
+                .iter()
+                .find(|suppression| suppression.covers(&finding.rule, &finding.code));
+            if let Some(suppression) = covering {
+                self.0.insert((location.path.clone(), suppression.line));
+            }
+            covering.is_none()
+        });
+    }
+
+    /// Warns, one line each, about suppression comments that silenced nothing: stale ones hide
+    /// nothing but mislead readers.
+    pub(super) fn report_unused(&self, files: &[FileSuppressions]) {
+        for file in files {
+            for suppression in &file.suppressions {
+                if !self.0.contains(&(file.path.clone(), suppression.line)) {
+                    eprintln!(
+                        "planlint: warning: {}:{}: this suppression of {} matches no finding; remove it",
+                        file.path,
+                        suppression.line,
+                        suppression.rules.join(", ")
+                    );
+                }
+            }
+        }
     }
 }

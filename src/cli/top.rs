@@ -5,9 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::args::{TopArgs, TopOrder};
-use super::check::{connect_to, explain_and_analyze, Explaining, UsedSuppressions};
+use super::check::connect_to;
+use super::explaining::{explain_and_analyze, Explaining};
 use super::output::{finish, settings};
 use super::statements::SourcedStatement;
+use super::statements::UsedSuppressions;
 use super::{print_error, EXIT_ERROR};
 use planlint::live::{ExplainMode, Ranking, RecordedStatement, TopFilter};
 use planlint::report::InputFailure;
